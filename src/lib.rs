@@ -1,0 +1,9 @@
+//! `harness`: an end-to-end traffic conformance harness for Istio and Kubernetes Gateway API.
+//!
+//! The library holds everything; the `harness` binary only parses arguments and maps errors to
+//! exit codes. [`sim`] is the simulated cluster that lets the harness be built and tested on
+//! machines that cannot run a real one.
+
+pub mod sim;
+pub mod cli;
+pub mod exit;

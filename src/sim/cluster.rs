@@ -1,0 +1,83 @@
+//! The simulated cluster's shared state: the store, the served resource types, the profile, and
+//! the random source every simulated choice draws from.
+
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use super::kubelet::LogBook;
+use super::profile::SimProfile;
+use super::registry::Registry;
+use super::store::Store;
+
+/// Everything the API server and the controllers share.
+pub struct Cluster {
+    pub store: Store,
+    registry: RwLock<Registry>,
+    pub profile: SimProfile,
+    rng: Mutex<StdRng>,
+    logs: LogBook,
+    next_pod_ip: AtomicU32,
+    ca_pem: String,
+}
+
+impl Cluster {
+    /// A cluster with only the built-in kinds and no objects; `ca_pem` is the CA that signed the
+    /// API server's certificate (published in every namespace as `kube-root-ca.crt`).
+    pub fn new(profile: SimProfile, ca_pem: String) -> Arc<Self> {
+        let rng = StdRng::seed_from_u64(profile.seed);
+        Arc::new(Self {
+            store: Store::new(),
+            registry: RwLock::new(Registry::builtin()),
+            profile,
+            rng: Mutex::new(rng),
+            logs: LogBook::default(),
+            next_pod_ip: AtomicU32::new(0),
+            ca_pem,
+        })
+    }
+
+    pub fn registry(&self) -> RwLockReadGuard<'_, Registry> {
+        self.registry.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn registry_mut(&self) -> RwLockWriteGuard<'_, Registry> {
+        self.registry.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` with the cluster's seeded random source.
+    pub fn with_rng<T>(&self, f: impl FnOnce(&mut StdRng) -> T) -> T {
+        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut rng)
+    }
+
+    /// A random suffix from Kubernetes' name alphabet (no vowels, no confusable digits;
+    /// apimachinery util/rand.String), as used for generateName and pod names.
+    pub fn name_suffix(&self, len: usize) -> String {
+        const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+        self.with_rng(|rng| {
+            use rand::Rng;
+            (0..len)
+                .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+                .collect()
+        })
+    }
+
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// Container logs of every pod.
+    pub fn logs(&self) -> &LogBook {
+        &self.logs
+    }
+
+    /// The next pod IP from kind's pod CIDR (10.244.0.0/16).
+    pub fn allocate_pod_ip(&self) -> String {
+        let n = self.next_pod_ip.fetch_add(1, Ordering::Relaxed) % 65_000 + 2;
+        format!("10.244.{}.{}", n / 256, n % 256)
+    }
+}

@@ -1,0 +1,162 @@
+//! The simulated cluster (`--cluster sim`): a Kubernetes API server on a loopback port that the
+//! real kubectl and kube-rs accept, with the controllers and node agent that make workloads run.
+//!
+//! Nothing outside this module knows it exists, except the code that starts a cluster: the
+//! harness talks to it through a kubeconfig, exactly as it talks to a real cluster.
+
+pub mod api;
+pub mod cluster;
+pub mod controllers;
+pub mod crd;
+pub mod kubelet;
+pub mod network;
+pub mod objects;
+#[path = "stub_patch.rs"]
+pub mod patch;
+pub mod patch_status;
+pub mod profile;
+pub mod registry;
+pub mod server;
+pub mod store;
+pub mod tls;
+#[path = "stub_workload.rs"]
+pub mod workload;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use cluster::Cluster;
+pub use profile::SimProfile;
+
+/// Why the simulated cluster could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("failed to listen on {addr}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    #[error("failed to seed the simulated cluster: {0}")]
+    Seed(String),
+}
+
+/// A running simulated cluster. Dropping it stops the server and its controllers.
+pub struct SimCluster {
+    addr: SocketAddr,
+    credentials: tls::ClusterCredentials,
+    cluster: Arc<Cluster>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    started_in: std::time::Duration,
+}
+
+impl SimCluster {
+    /// Starts the API server on `listen` (use `127.0.0.1:0` for an ephemeral port), seeds the
+    /// namespaces and objects a fresh kind cluster has, and starts the controllers. Must be
+    /// called inside a tokio runtime.
+    pub async fn start(profile: SimProfile, listen: SocketAddr) -> Result<Self, SimError> {
+        let t0 = Instant::now();
+        let credentials = tls::ClusterCredentials::generate()?;
+        let tls = credentials.server_config()?;
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|source| SimError::Listen { addr: listen, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| SimError::Listen { addr: listen, source })?;
+        let cluster = Cluster::new(profile, credentials.ca_pem().to_string());
+        seed(&cluster)?;
+        let (shutdown, rx) = watch::channel(false);
+        let tasks = vec![
+            tokio::spawn(server::serve(cluster.clone(), listener, tls, rx)),
+            tokio::spawn(controllers::run(cluster.clone())),
+            tokio::spawn(kubelet::run_pod_starter(cluster.clone())),
+        ];
+        Ok(Self {
+            addr,
+            credentials,
+            cluster,
+            shutdown,
+            tasks,
+            started_in: t0.elapsed(),
+        })
+    }
+
+    /// The API server's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// How long [`SimCluster::start`] took.
+    pub fn startup_time(&self) -> std::time::Duration {
+        self.started_in
+    }
+
+    /// The admin kubeconfig (holds the client key: never log it).
+    pub fn kubeconfig(&self) -> String {
+        self.credentials.kubeconfig(self.addr, "harness")
+    }
+
+    /// Writes the admin kubeconfig with mode 0600.
+    pub fn write_kubeconfig(&self, path: &Path) -> Result<(), SimError> {
+        Ok(self.credentials.write_kubeconfig(path, self.addr, "harness")?)
+    }
+
+    /// The cluster state, for tests of the simulator itself.
+    pub fn cluster(&self) -> &Arc<Cluster> {
+        &self.cluster
+    }
+
+    /// Stops serving and ends the controllers.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks.drain(..) {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for SimCluster {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// The objects a new kind cluster has before anyone applies anything.
+fn seed(cluster: &Arc<Cluster>) -> Result<(), SimError> {
+    let reg = cluster.registry().clone();
+    let get = |g: &str, p: &str| reg.get(g, "v1", p).ok_or_else(|| SimError::Seed(format!("no built-in {p}")));
+    let ns = get("", "namespaces")?;
+    for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        cluster
+            .create(&ns, "", json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name}}}), Some("kube-apiserver"))
+            .map_err(|e| SimError::Seed(e.to_string()))?;
+    }
+    let node = get("", "nodes")?;
+    cluster
+        .create(&node, "", json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": kubelet::NODE_NAME,
+            "labels": {"kubernetes.io/hostname": kubelet::NODE_NAME, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+                       "node-role.kubernetes.io/control-plane": ""}}}), Some("kubelet"))
+        .map_err(|e| SimError::Seed(e.to_string()))?;
+    let svc = get("", "services")?;
+    cluster
+        .create(&svc, "default", json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kubernetes",
+            "labels": {"component": "apiserver", "provider": "kubernetes"}},
+            "spec": {"clusterIP": "10.96.0.1", "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}}), Some("kube-apiserver"))
+        .map_err(|e| SimError::Seed(e.to_string()))?;
+    Ok(())
+}

@@ -1,0 +1,209 @@
+//! The simulated cluster's behaviour profile (`--sim-profile FILE`): the Kubernetes version it
+//! reports, how long pods take to start, its random seed, and the chaos knobs that make it fail
+//! like a busy real API server. Every field has a default, and an unknown field is an error.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// The whole profile file.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default, rename_all = "camelCase")]
+pub struct SimProfile {
+    /// The Kubernetes the server claims to be.
+    pub kubernetes: KubernetesProfile,
+    /// Seed for every random choice the simulator makes (pod names, faults, load balancing).
+    pub seed: u64,
+    /// Workload timing.
+    pub pods: PodTiming,
+    /// Faults injected into the API server; all off by default.
+    pub chaos: Chaos,
+}
+
+impl Default for SimProfile {
+    fn default() -> Self {
+        Self {
+            kubernetes: KubernetesProfile::default(),
+            seed: 1,
+            pods: PodTiming::default(),
+            chaos: Chaos::default(),
+        }
+    }
+}
+
+/// The reported Kubernetes version.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default, rename_all = "camelCase")]
+pub struct KubernetesProfile {
+    /// The minor version, 27 to 33 (the kubectl clients installed here). `/version` reports it,
+    /// and the kubectl dispatcher picks its client from it.
+    pub minor: u32,
+}
+
+impl Default for KubernetesProfile {
+    fn default() -> Self {
+        Self { minor: 33 }
+    }
+}
+
+impl KubernetesProfile {
+    /// The patch release reported for each minor (a release kind ships a node image for).
+    pub fn git_version(&self) -> String {
+        let patch = match self.minor {
+            27 => 16,
+            28 => 15,
+            29 => 14,
+            30 => 13,
+            31 => 9,
+            32 => 5,
+            _ => 1,
+        };
+        format!("v1.{}.{}", self.minor, patch)
+    }
+}
+
+/// How long workloads take to come up.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default, rename_all = "camelCase")]
+pub struct PodTiming {
+    /// Milliseconds from a pod's creation until it is Running and Ready.
+    pub start_delay_ms: u64,
+}
+
+impl Default for PodTiming {
+    fn default() -> Self {
+        Self { start_delay_ms: 300 }
+    }
+}
+
+/// API-server faults, for testing that the harness retries what is safe and reports the rest.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default, rename_all = "camelCase")]
+pub struct Chaos {
+    /// Share (0..1) of API requests answered with an error status instead of being served.
+    pub error_share: f64,
+    /// The statuses used for those errors, drawn uniformly (429, 500 and 503 are supported).
+    pub error_codes: Vec<u16>,
+    /// Close every watch after this many milliseconds, as a restarting apiserver or a load
+    /// balancer's idle timeout does.
+    pub watch_close_after_ms: Option<u64>,
+    /// Share (0..1) of exec sessions cut after their first output, without a status frame.
+    pub exec_cut_share: f64,
+}
+
+/// A profile file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("failed to read the simulator profile {path}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid simulator profile {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("invalid simulator profile {path}: {field}: {message}")]
+    Invalid {
+        path: String,
+        field: &'static str,
+        message: String,
+    },
+}
+
+impl SimProfile {
+    /// Reads and checks a profile file.
+    pub fn load(path: &Path) -> Result<Self, ProfileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses profile text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ProfileError> {
+        let profile: SimProfile = if text.trim().is_empty() {
+            SimProfile::default()
+        } else {
+            serde_saphyr::from_str(text).map_err(|e| ProfileError::Parse {
+                path: origin.to_string(),
+                message: e.to_string(),
+            })?
+        };
+        profile.check(origin)?;
+        Ok(profile)
+    }
+
+    fn check(&self, origin: &str) -> Result<(), ProfileError> {
+        let invalid = |field, message: String| ProfileError::Invalid {
+            path: origin.to_string(),
+            field,
+            message,
+        };
+        if !(27..=33).contains(&self.kubernetes.minor) {
+            return Err(invalid(
+                "kubernetes.minor",
+                format!("{} is not supported (27 to 33 are)", self.kubernetes.minor),
+            ));
+        }
+        for (field, share) in [
+            ("chaos.errorShare", self.chaos.error_share),
+            ("chaos.execCutShare", self.chaos.exec_cut_share),
+        ] {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(invalid(field, format!("{share} is not a share between 0 and 1")));
+            }
+        }
+        if let Some(code) = self
+            .chaos
+            .error_codes
+            .iter()
+            .find(|c| ![429, 500, 503].contains(*c))
+        {
+            return Err(invalid(
+                "chaos.errorCodes",
+                format!("{code} is not one of 429, 500, 503"),
+            ));
+        }
+        if self.chaos.error_share > 0.0 && self.chaos.error_codes.is_empty() {
+            return Err(invalid(
+                "chaos.errorCodes",
+                "must list at least one status when errorShare is set".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_profile_is_the_default() {
+        assert_eq!(SimProfile::parse("", "p").unwrap(), SimProfile::default());
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_values_are_errors() {
+        let e = SimProfile::parse("kubernetes: {minor: 33, major: 1}\n", "p.yaml").unwrap_err();
+        assert!(e.to_string().contains("major"), "{e}");
+        let e = SimProfile::parse("kubernetes: {minor: 26}\n", "p.yaml").unwrap_err();
+        assert!(e.to_string().contains("kubernetes.minor"), "{e}");
+        let e = SimProfile::parse("chaos: {errorShare: 0.5}\n", "p.yaml").unwrap_err();
+        assert!(e.to_string().contains("errorCodes"), "{e}");
+    }
+
+    #[test]
+    fn fields_parse() {
+        let p = SimProfile::parse(
+            "kubernetes: {minor: 28}\nseed: 7\npods: {startDelayMs: 0}\nchaos: {errorShare: 0.1, errorCodes: [429, 503]}\n",
+            "p",
+        )
+        .unwrap();
+        assert_eq!(p.kubernetes.git_version(), "v1.28.15");
+        assert_eq!(p.seed, 7);
+        assert_eq!(p.pods.start_delay_ms, 0);
+        assert_eq!(p.chaos.error_codes, vec![429, 503]);
+    }
+}
