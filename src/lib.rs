@@ -4,6 +4,7 @@
 //! exit codes. [`sim`] is the simulated cluster that lets the harness be built and tested on
 //! machines that cannot run a real one.
 
-pub mod sim;
 pub mod cli;
 pub mod exit;
+pub mod sim;
+pub mod stats;

@@ -35,7 +35,11 @@ pub fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             // clap's own exit codes: 0 for --help/--version, 2 for usage errors.
-            return ExitCode::from(if e.use_stderr() { exit::RUN_ERROR } else { exit::SUCCESS });
+            return ExitCode::from(if e.use_stderr() {
+                exit::RUN_ERROR
+            } else {
+                exit::SUCCESS
+            });
         }
     };
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
@@ -44,7 +48,10 @@ pub fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: failed to start the async runtime: {e}");

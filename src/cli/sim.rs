@@ -37,7 +37,9 @@ pub async fn run(command: SimCommand) -> u8 {
 
 async fn serve(listen: SocketAddr, kubeconfig: Option<PathBuf>, profile: Option<PathBuf>) -> u8 {
     if !listen.ip().is_loopback() {
-        eprintln!("error: --listen {listen}: the simulated cluster listens on loopback addresses only");
+        eprintln!(
+            "error: --listen {listen}: the simulated cluster listens on loopback addresses only"
+        );
         return exit::RUN_ERROR;
     }
     let profile = match profile {
@@ -85,7 +87,10 @@ async fn serve(listen: SocketAddr, kubeconfig: Option<PathBuf>, profile: Option<
 
 async fn wait_for_signal() {
     use tokio::signal::unix::{SignalKind, signal};
-    match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
         (Ok(mut int), Ok(mut term)) => {
             tokio::select! {
                 _ = int.recv() => {}

@@ -40,6 +40,16 @@ pub struct Stored {
     pub created: bool,
 }
 
+/// What the field manager must know about the endpoint written: status is not owned through
+/// the main resource of a kind with a status subresource, and spec not through `/status`.
+fn track(rt: &ResourceType, scope: WriteScope) -> super::patch::TrackOptions {
+    match (scope, rt.has_status) {
+        (WriteScope::Status, _) => super::patch::TrackOptions::status_subresource(),
+        (WriteScope::Main, true) => super::patch::TrackOptions::main_resource_with_status(),
+        (WriteScope::Main, false) => super::patch::TrackOptions::default(),
+    }
+}
+
 fn name_of(obj: &Value) -> &str {
     obj["metadata"]["name"].as_str().unwrap_or_default()
 }
@@ -84,7 +94,9 @@ impl Cluster {
             Some(n) if n["status"]["phase"] == "Terminating" => Err(ApiError::forbidden(
                 rt.qualified(),
                 name,
-                &format!("unable to create new content in namespace {ns} because it is being terminated"),
+                &format!(
+                    "unable to create new content in namespace {ns} because it is being terminated"
+                ),
             )),
             Some(_) => Ok(()),
         }
@@ -104,7 +116,9 @@ impl Cluster {
         self.admit(rt, None, &mut obj)?;
         let now = objects::now_rfc3339();
         if let Some(m) = manager {
-            obj = super::patch::record_update(None, &obj, m, &now);
+            let entries =
+                super::patch::record_update_with(None, &obj, m, &now, &track(rt, WriteScope::Main));
+            super::patch::set_managed_fields(&mut obj, entries);
         }
         let written = self.store.modify(&rt.key(), ns, &name, |cur| {
             if cur.is_some() {
@@ -130,7 +144,9 @@ impl Cluster {
         scope: WriteScope,
         manager: Option<&str>,
     ) -> Result<Arc<Value>, ApiError> {
-        let wanted_rv = new["metadata"]["resourceVersion"].as_str().map(str::to_string);
+        let wanted_rv = new["metadata"]["resourceVersion"]
+            .as_str()
+            .map(str::to_string);
         let old = self.get(rt, ns, name)?;
         self.write_over(rt, ns, name, &old, new, scope, manager, wanted_rv)
     }
@@ -154,7 +170,14 @@ impl Cluster {
             self.admit(rt, Some(old), &mut new)?;
         }
         if let Some(m) = manager {
-            new = super::patch::record_update(Some(old), &new, m, &objects::now_rfc3339());
+            let entries = super::patch::record_update_with(
+                Some(old),
+                &new,
+                m,
+                &objects::now_rfc3339(),
+                &track(rt, scope),
+            );
+            super::patch::set_managed_fields(&mut new, entries);
         }
         let old_rv = old["metadata"]["resourceVersion"].clone();
         let deleting = new["metadata"]["deletionTimestamp"].is_string()
@@ -172,7 +195,11 @@ impl Cluster {
             if stale_precondition || *cur_rv != old_rv {
                 return Err(ApiError::stale(rt.qualified(), name));
             }
-            Ok(if deleting { Write::Delete } else { Write::Put(new) })
+            Ok(if deleting {
+                Write::Delete
+            } else {
+                Write::Put(new)
+            })
         })?;
         let object = written
             .object()
@@ -188,6 +215,7 @@ impl Cluster {
 
     /// PATCH in any of the four formats. Server-side apply creates an absent object
     /// (`created` is then true and the server answers 201).
+    #[allow(clippy::too_many_arguments)]
     pub fn patch(
         &self,
         rt: &ResourceType,
@@ -198,21 +226,23 @@ impl Cluster {
         scope: WriteScope,
         manager: Option<&str>,
     ) -> Result<Stored, ApiError> {
-        if let PatchKind::Apply { .. } = kind {
-            if manager.is_none_or(str::is_empty) {
-                return Err(ApiError::invalid(
-                    "meta.k8s.io",
-                    "PatchOptions",
-                    "",
-                    &[Cause {
-                        reason: "FieldValueRequired".into(),
-                        message: "Required value: is required for apply patch".into(),
-                        field: Some("fieldManager".into()),
-                    }],
-                ));
-            }
+        if let PatchKind::Apply { .. } = kind
+            && manager.is_none_or(str::is_empty)
+        {
+            return Err(ApiError::invalid(
+                "meta.k8s.io",
+                "PatchOptions",
+                "",
+                &[Cause {
+                    reason: "FieldValueRequired".into(),
+                    message: "Required value: is required for apply patch".into(),
+                    field: Some("fieldManager".into()),
+                }],
+            ));
         }
-        if *kind == PatchKind::Strategic && !super::patch::supports_strategic(&rt.group, &rt.kind) {
+        if *kind == PatchKind::Strategic
+            && !super::patch::supports_strategic(&rt.api_version(), &rt.kind)
+        {
             return Err(ApiError::unsupported_media_type(
                 "application/strategic-merge-patch+json",
             ));
@@ -227,9 +257,16 @@ impl Cluster {
                     }
                     let manager = manager.unwrap_or_default();
                     objects::check_type_meta(rt, body)?;
-                    let applied = super::patch::apply(None, body, manager, *force, &objects::now_rfc3339())
-                        .map_err(|e| self.patch_error(rt, name, e))?;
-                    let mut obj = applied;
+                    let applied = super::patch::apply_with(
+                        None,
+                        body,
+                        manager,
+                        *force,
+                        &objects::now_rfc3339(),
+                        &track(rt, scope),
+                    )
+                    .map_err(|e| self.patch_error(rt, name, e))?;
+                    let mut obj = applied.object;
                     if obj["metadata"]["name"].as_str().is_none_or(str::is_empty) {
                         obj["metadata"]["name"] = json!(name);
                     }
@@ -238,7 +275,16 @@ impl Cluster {
                     if !managed.is_null() && created["metadata"]["managedFields"] != managed {
                         let mut o = (*created).clone();
                         o["metadata"]["managedFields"] = managed;
-                        created = self.write_over(rt, ns, name, &created, o, WriteScope::Main, None, None)?;
+                        created = self.write_over(
+                            rt,
+                            ns,
+                            name,
+                            &created,
+                            o,
+                            WriteScope::Main,
+                            None,
+                            None,
+                        )?;
                     }
                     return Ok(Stored {
                         object: created,
@@ -247,7 +293,7 @@ impl Cluster {
                 }
                 (_, None) => return Err(ApiError::not_found(rt.qualified(), name)),
                 (kind, Some(cur)) => {
-                    let patched = self.patched(rt, name, &cur, kind, body, manager)?;
+                    let patched = self.patched(rt, name, &cur, kind, body, manager, scope)?;
                     let manager_for_update = match kind {
                         PatchKind::Apply { .. } => None,
                         _ => manager,
@@ -256,7 +302,12 @@ impl Cluster {
                 }
             };
             match result {
-                Err(e) if e.reason == "Conflict" && e.details.as_ref().is_none_or(|d| d.get("causes").is_none()) => continue,
+                Err(e)
+                    if e.reason == "Conflict"
+                        && e.details.as_ref().is_none_or(|d| d.get("causes").is_none()) =>
+                {
+                    continue;
+                }
                 Err(e) => return Err(e),
                 Ok(object) => {
                     return Ok(Stored {
@@ -269,6 +320,7 @@ impl Cluster {
         Err(ApiError::stale(rt.qualified(), name))
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn patched(
         &self,
         rt: &ResourceType,
@@ -277,15 +329,26 @@ impl Cluster {
         kind: &PatchKind,
         body: &Value,
         manager: Option<&str>,
+        scope: WriteScope,
     ) -> Result<Value, ApiError> {
         use super::patch;
         let out = match kind {
             PatchKind::Json => patch::json_patch(cur, body),
             PatchKind::Merge => patch::merge_patch(cur, body),
-            PatchKind::Strategic => patch::strategic_merge_patch(cur, body, &rt.group, &rt.kind),
+            PatchKind::Strategic => {
+                patch::strategic_merge_patch(&rt.api_version(), &rt.kind, cur, body)
+            }
             PatchKind::Apply { force } => {
                 objects::check_type_meta(rt, body)?;
-                patch::apply(Some(cur), body, manager.unwrap_or_default(), *force, &objects::now_rfc3339())
+                patch::apply_with(
+                    Some(cur),
+                    body,
+                    manager.unwrap_or_default(),
+                    *force,
+                    &objects::now_rfc3339(),
+                    &track(rt, scope),
+                )
+                .map(|a| a.object)
             }
         };
         out.map_err(|e| self.patch_error(rt, name, e))
@@ -305,10 +368,10 @@ impl Cluster {
         precondition_uid: Option<&str>,
     ) -> Result<Arc<Value>, ApiError> {
         let current = self.get(rt, ns, name)?;
-        if let Some(uid) = precondition_uid {
-            if current["metadata"]["uid"].as_str() != Some(uid) {
-                return Err(ApiError::stale(rt.qualified(), name));
-            }
+        if let Some(uid) = precondition_uid
+            && current["metadata"]["uid"].as_str() != Some(uid)
+        {
+            return Err(ApiError::stale(rt.qualified(), name));
         }
         let is_namespace = rt.group.is_empty() && rt.plural == "namespaces";
         let has_finalizers = current["metadata"]["finalizers"]
@@ -326,7 +389,9 @@ impl Cluster {
             if is_namespace {
                 marked["status"]["phase"] = json!("Terminating");
             }
-            let written = self.store.modify(&rt.key(), ns, name, |_| Ok::<_, ApiError>(Write::Put(marked)))?;
+            let written = self.store.modify(&rt.key(), ns, name, |_| {
+                Ok::<_, ApiError>(Write::Put(marked))
+            })?;
             let obj = written.object().cloned().unwrap_or(current);
             self.after_write(rt, None, Some(&obj));
             return Ok(obj);
@@ -360,7 +425,9 @@ impl Cluster {
         let mut out = Vec::new();
         let registry = self.registry();
         for key in self.store.keys_with_objects_in(ns) {
-            let Some(rt) = registry.preferred_for(&key) else { continue };
+            let Some(rt) = registry.preferred_for(&key) else {
+                continue;
+            };
             for obj in self.store.list(&key, Some(ns)).0 {
                 let owned = obj["metadata"]["ownerReferences"]
                     .as_array()
@@ -387,21 +454,37 @@ impl Cluster {
             if let Some(refs) = o["metadata"]["ownerReferences"].as_array_mut() {
                 refs.retain(|r| r["uid"] != uid);
             }
-            let _ = self.write_over(&rt, ns, name_of(&obj), &obj, o, WriteScope::Main, None, None);
+            let _ = self.write_over(
+                &rt,
+                ns,
+                name_of(&obj),
+                &obj,
+                o,
+                WriteScope::Main,
+                None,
+                None,
+            );
         }
     }
 
     /// Removes an object outright, bypassing finalizers (the namespace controller's last step).
     pub fn remove(&self, rt: &ResourceType, ns: &str, name: &str) {
         let old = self.store.get(&rt.key(), ns, name);
-        let _ = self.store.modify(&rt.key(), ns, name, |_| Ok::<_, ApiError>(Write::Delete));
+        let _ = self
+            .store
+            .modify(&rt.key(), ns, name, |_| Ok::<_, ApiError>(Write::Delete));
         if let Some(old) = old {
             self.after_write(rt, Some(&old), None);
         }
     }
 
     /// Admission: the in-process equivalent of mutating and validating webhooks.
-    fn admit(&self, rt: &ResourceType, old: Option<&Arc<Value>>, obj: &mut Value) -> Result<(), ApiError> {
+    fn admit(
+        &self,
+        rt: &ResourceType,
+        old: Option<&Arc<Value>>,
+        obj: &mut Value,
+    ) -> Result<(), ApiError> {
         if rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions" {
             super::crd::validate(rt, obj)?;
         }
@@ -430,7 +513,10 @@ impl Cluster {
             svc["spec"]["clusterIPs"] = json!([old_ip]);
             return;
         }
-        if svc["spec"]["clusterIP"].as_str().is_some_and(|s| !s.is_empty()) {
+        if svc["spec"]["clusterIP"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+        {
             return;
         }
         let taken: std::collections::HashSet<String> = self

@@ -31,7 +31,10 @@ pub fn validate(rt: &ResourceType, crd: &Value) -> Result<(), ApiError> {
     if plural.is_empty() {
         cause("spec.names.plural", "Required value".into());
     }
-    if crd["spec"]["names"]["kind"].as_str().is_none_or(str::is_empty) {
+    if crd["spec"]["names"]["kind"]
+        .as_str()
+        .is_none_or(str::is_empty)
+    {
         cause("spec.names.kind", "Required value".into());
     }
     if !group.is_empty() && !plural.is_empty() && name != format!("{plural}.{group}") {
@@ -42,7 +45,10 @@ pub fn validate(rt: &ResourceType, crd: &Value) -> Result<(), ApiError> {
     }
     let versions = crd["spec"]["versions"].as_array();
     match versions {
-        None => cause("spec.versions", "Required value: must have exactly one version marked as storage version".into()),
+        None => cause(
+            "spec.versions",
+            "Required value: must have exactly one version marked as storage version".into(),
+        ),
         Some(v) => {
             let storage = v.iter().filter(|v| v["storage"] == true).count();
             if storage != 1 {
@@ -64,7 +70,10 @@ pub fn validate(rt: &ResourceType, crd: &Value) -> Result<(), ApiError> {
 pub fn after_write(cluster: &Cluster, old: Option<&Arc<Value>>, new: Option<&Arc<Value>>) {
     match new {
         Some(crd) => {
-            let name = crd["metadata"]["name"].as_str().unwrap_or_default().to_string();
+            let name = crd["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             if crd["metadata"]["deletionTimestamp"].is_string() {
                 return;
             }
@@ -83,8 +92,14 @@ pub fn after_write(cluster: &Cluster, old: Option<&Arc<Value>>, new: Option<&Arc
             cluster.registry_mut().remove_crd(name);
             // The instances go with their definition.
             for obj in cluster.store.list(&key, None).0 {
-                let ns = obj["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
-                let n = obj["metadata"]["name"].as_str().unwrap_or_default().to_string();
+                let ns = obj["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let n = obj["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
                 let _ = cluster
                     .store
                     .modify(&key, &ns, &n, |_| Ok::<_, ApiError>(Write::Delete));
@@ -110,10 +125,17 @@ fn set_established(cluster: &Cluster, name: &str, crd: &Value) {
     }
     let stored_versions: Vec<Value> = crd["spec"]["versions"]
         .as_array()
-        .map(|v| v.iter().filter(|v| v["storage"] == true).map(|v| v["name"].clone()).collect())
+        .map(|v| {
+            v.iter()
+                .filter(|v| v["storage"] == true)
+                .map(|v| v["name"].clone())
+                .collect()
+        })
         .unwrap_or_default();
     if crd["status"]["acceptedNames"] == accepted
-        && crd["status"]["conditions"].as_array().is_some_and(|c| c.len() == 2)
+        && crd["status"]["conditions"]
+            .as_array()
+            .is_some_and(|c| c.len() == 2)
     {
         return;
     }
@@ -130,7 +152,9 @@ fn set_established(cluster: &Cluster, name: &str, crd: &Value) {
     });
     let key = ResourceKey::new("apiextensions.k8s.io", "customresourcedefinitions");
     let _ = cluster.store.modify(&key, "", name, |cur| {
-        let Some(cur) = cur else { return Ok::<_, ApiError>(Write::Keep) };
+        let Some(cur) = cur else {
+            return Ok::<_, ApiError>(Write::Keep);
+        };
         let mut o = (**cur).clone();
         o["status"] = status;
         Ok(Write::Put(o))

@@ -75,10 +75,15 @@ pub struct PodTarget {
 }
 
 fn running_pod(cluster: &Cluster, ns: &str, name: &str) -> Result<Arc<Value>, ApiError> {
-    let pod = cluster
-        .store
-        .get(&pods(), ns, name)
-        .ok_or_else(|| ApiError::not_found(super::server::status::Qualified { group: "", resource: "pods" }, name))?;
+    let pod = cluster.store.get(&pods(), ns, name).ok_or_else(|| {
+        ApiError::not_found(
+            super::server::status::Qualified {
+                group: "",
+                resource: "pods",
+            },
+            name,
+        )
+    })?;
     if pod["status"]["phase"] != "Running" {
         return Err(ApiError::bad_request(format!(
             "pod {name} does not have a host assigned or is not running (phase {})",
@@ -90,7 +95,10 @@ fn running_pod(cluster: &Cluster, ns: &str, name: &str) -> Result<Arc<Value>, Ap
 
 fn container<'a>(pod: &'a Value, name: Option<&str>) -> Result<&'a Value, ApiError> {
     let pod_name = pod["metadata"]["name"].as_str().unwrap_or_default();
-    let containers = pod["spec"]["containers"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let containers = pod["spec"]["containers"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     match name {
         Some(n) => containers.iter().find(|c| c["name"] == n).ok_or_else(|| {
             ApiError::bad_request(format!("container {n} is not valid for pod {pod_name}"))
@@ -98,7 +106,8 @@ fn container<'a>(pod: &'a Value, name: Option<&str>) -> Result<&'a Value, ApiErr
         None => {
             // kubectl picks the default-container annotation or the first; the server needs
             // an explicit name when there are several, but kubectl always sends one.
-            let default = pod["metadata"]["annotations"]["kubectl.kubernetes.io/default-container"].as_str();
+            let default =
+                pod["metadata"]["annotations"]["kubectl.kubernetes.io/default-container"].as_str();
             default
                 .and_then(|d| containers.iter().find(|c| c["name"] == d))
                 .or_else(|| containers.first())
@@ -107,38 +116,32 @@ fn container<'a>(pod: &'a Value, name: Option<&str>) -> Result<&'a Value, ApiErr
     }
 }
 
-fn env_of(c: &Value) -> Vec<(String, String)> {
-    c["env"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .filter_map(|v| Some((v["name"].as_str()?.to_string(), v["value"].as_str().unwrap_or_default().to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-pub fn exec_target(cluster: &Arc<Cluster>, ns: &str, pod: &str, container_name: Option<&str>) -> Result<ExecTarget, ApiError> {
+pub fn exec_target(
+    cluster: &Arc<Cluster>,
+    ns: &str,
+    pod: &str,
+    container_name: Option<&str>,
+) -> Result<ExecTarget, ApiError> {
     let p = running_pod(cluster, ns, pod)?;
     let c = container(&p, container_name)?;
     let image_ref = c["image"].as_str().unwrap_or_default();
     let image = ImageKind::from_reference(image_ref).ok_or_else(|| {
-        ApiError::bad_request(format!("container {} is not running (image {image_ref} could not be pulled)", c["name"].as_str().unwrap_or_default()))
+        ApiError::bad_request(format!(
+            "container {} is not running (image {image_ref} could not be pulled)",
+            c["name"].as_str().unwrap_or_default()
+        ))
     })?;
-    let mut env = vec![
-        ("PATH".to_string(), "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string()),
-        ("HOSTNAME".to_string(), pod.to_string()),
-    ];
-    env.extend(env_of(c));
+    let pod_ctx = super::network::pod_context(&p, c);
+    let mut env = pod_ctx.env;
+    // The kubelet's service links for the API server (enableServiceLinks).
     env.push(("KUBERNETES_SERVICE_HOST".into(), "10.96.0.1".into()));
     env.push(("KUBERNETES_SERVICE_PORT".into(), "443".into()));
-    env.push(("HOME".into(), "/root".into()));
     Ok(ExecTarget {
         image,
         ctx: ProcessContext {
             pod_name: pod.to_string(),
             namespace: ns.to_string(),
-            hostname: pod.to_string(),
+            hostname: pod_ctx.hostname,
             env,
             net: super::network::for_pod(cluster, &p),
         },
@@ -192,10 +195,15 @@ pub fn logs(
     follow: bool,
     timestamps: bool,
 ) -> Result<Body, ApiError> {
-    let p = cluster
-        .store
-        .get(&pods(), ns, pod)
-        .ok_or_else(|| ApiError::not_found(super::server::status::Qualified { group: "", resource: "pods" }, pod))?;
+    let p = cluster.store.get(&pods(), ns, pod).ok_or_else(|| {
+        ApiError::not_found(
+            super::server::status::Qualified {
+                group: "",
+                resource: "pods",
+            },
+            pod,
+        )
+    })?;
     let c = container(&p, container_name)?;
     let cname = c["name"].as_str().unwrap_or_default().to_string();
     if p["status"]["phase"] == "Pending" {
@@ -251,7 +259,9 @@ pub fn logs(
         }
     });
     let stream = futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|b| (Ok::<_, std::io::Error>(hyper::body::Frame::data(b)), rx))
+        rx.recv()
+            .await
+            .map(|b| (Ok::<_, std::io::Error>(hyper::body::Frame::data(b)), rx))
     });
     Ok(http_body_util::StreamBody::new(stream).boxed())
 }
@@ -266,7 +276,9 @@ pub async fn run_pod_starter(cluster: Arc<Cluster>) {
     }
     loop {
         match feed.recv().await {
-            Ok(e) if e.key == pods() && e.kind == EventType::Added => schedule_start(&cluster, &e.object),
+            Ok(e) if e.key == pods() && e.kind == EventType::Added => {
+                schedule_start(&cluster, &e.object)
+            }
             Ok(_) => {}
             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                 for p in cluster.store.list(&pods(), None).0 {
@@ -284,8 +296,14 @@ fn schedule_start(cluster: &Arc<Cluster>, pod: &Value) {
     if pod["status"]["phase"] != "Pending" || !pod["spec"]["nodeName"].is_null() {
         return;
     }
-    let ns = pod["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
-    let name = pod["metadata"]["name"].as_str().unwrap_or_default().to_string();
+    let ns = pod["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let name = pod["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let uid = pod["metadata"]["uid"].clone();
     let delay = Duration::from_millis(cluster.profile.pods.start_delay_ms);
     let cluster = cluster.clone();
@@ -350,11 +368,16 @@ fn start_pod(cluster: &Arc<Cluster>, ns: &str, name: &str, uid: &Value) {
         started = Some(p);
     }
     if let Some(p) = started {
-        for c in p["spec"]["containers"].as_array().cloned().unwrap_or_default() {
+        for c in p["spec"]["containers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
             let cname = c["name"].as_str().unwrap_or_default();
-            if let Some(image) = ImageKind::from_reference(c["image"].as_str().unwrap_or_default()) {
+            if let Some(image) = ImageKind::from_reference(c["image"].as_str().unwrap_or_default())
+            {
                 let pod_ctx = super::network::pod_context(&p, &c);
-                for line in workload::startup_log(&image, &pod_ctx, &now) {
+                for line in workload::startup_log(&image, &pod_ctx, std::time::SystemTime::now()) {
                     cluster.logs().append(ns, name, cname, line);
                 }
             }

@@ -8,10 +8,10 @@ pub mod api;
 pub mod cluster;
 pub mod controllers;
 pub mod crd;
+pub mod istio;
 pub mod kubelet;
 pub mod network;
 pub mod objects;
-#[path = "stub_patch.rs"]
 pub mod patch;
 pub mod patch_status;
 pub mod profile;
@@ -19,7 +19,6 @@ pub mod registry;
 pub mod server;
 pub mod store;
 pub mod tls;
-#[path = "stub_workload.rs"]
 pub mod workload;
 
 use std::net::SocketAddr;
@@ -70,10 +69,14 @@ impl SimCluster {
         let tls = credentials.server_config()?;
         let listener = TcpListener::bind(listen)
             .await
-            .map_err(|source| SimError::Listen { addr: listen, source })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|source| SimError::Listen { addr: listen, source })?;
+            .map_err(|source| SimError::Listen {
+                addr: listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SimError::Listen {
+            addr: listen,
+            source,
+        })?;
         let cluster = Cluster::new(profile, credentials.ca_pem().to_string());
         seed(&cluster)?;
         let (shutdown, rx) = watch::channel(false);
@@ -109,7 +112,9 @@ impl SimCluster {
 
     /// Writes the admin kubeconfig with mode 0600.
     pub fn write_kubeconfig(&self, path: &Path) -> Result<(), SimError> {
-        Ok(self.credentials.write_kubeconfig(path, self.addr, "harness")?)
+        Ok(self
+            .credentials
+            .write_kubeconfig(path, self.addr, "harness")?)
     }
 
     /// The cluster state, for tests of the simulator itself.
@@ -139,7 +144,10 @@ impl Drop for SimCluster {
 /// The objects a new kind cluster has before anyone applies anything.
 fn seed(cluster: &Arc<Cluster>) -> Result<(), SimError> {
     let reg = cluster.registry().clone();
-    let get = |g: &str, p: &str| reg.get(g, "v1", p).ok_or_else(|| SimError::Seed(format!("no built-in {p}")));
+    let get = |g: &str, p: &str| {
+        reg.get(g, "v1", p)
+            .ok_or_else(|| SimError::Seed(format!("no built-in {p}")))
+    };
     let ns = get("", "namespaces")?;
     for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
         cluster

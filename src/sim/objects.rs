@@ -27,7 +27,8 @@ const DNS1035_LABEL_MSG: &str = "a DNS-1035 label must consist of lower case alp
 pub fn is_dns1123_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -90,20 +91,20 @@ pub fn check_type_meta(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
         )));
     }
     let expected = rt.api_version();
-    if let Some(av) = obj.get("apiVersion").and_then(Value::as_str) {
-        if av != expected {
-            return Err(ApiError::bad_request(format!(
-                "the API version in the data ({av}) does not match the expected API version ({expected})"
-            )));
-        }
+    if let Some(av) = obj.get("apiVersion").and_then(Value::as_str)
+        && av != expected
+    {
+        return Err(ApiError::bad_request(format!(
+            "the API version in the data ({av}) does not match the expected API version ({expected})"
+        )));
     }
-    if let Some(kind) = obj.get("kind").and_then(Value::as_str) {
-        if kind != rt.kind {
-            return Err(ApiError::bad_request(format!(
-                "the kind in the data ({kind}) does not match the expected kind ({})",
-                rt.kind
-            )));
-        }
+    if let Some(kind) = obj.get("kind").and_then(Value::as_str)
+        && kind != rt.kind
+    {
+        return Err(ApiError::bad_request(format!(
+            "the kind in the data ({kind}) does not match the expected kind ({})",
+            rt.kind
+        )));
     }
     Ok(())
 }
@@ -195,12 +196,12 @@ pub fn prepare_update(
 ) -> Result<Value, ApiError> {
     check_type_meta(rt, &new)?;
     let name = old["metadata"]["name"].as_str().unwrap_or_default();
-    if let Some(n) = new["metadata"]["name"].as_str() {
-        if n != name {
-            return Err(ApiError::bad_request(
-                "the name of the object does not match the name on the URL",
-            ));
-        }
+    if let Some(n) = new["metadata"]["name"].as_str()
+        && n != name
+    {
+        return Err(ApiError::bad_request(
+            "the name of the object does not match the name on the URL",
+        ));
     }
     if !new["metadata"].is_object() {
         new.as_object_mut()
@@ -219,10 +220,19 @@ pub fn prepare_update(
         return Ok(merged);
     }
     {
-        let (Some(n), Some(o)) = (new["metadata"].as_object_mut(), old["metadata"].as_object()) else {
+        let (Some(n), Some(o)) = (new["metadata"].as_object_mut(), old["metadata"].as_object())
+        else {
             return Err(ApiError::bad_request("metadata must be an object"));
         };
-        for key in ["uid", "creationTimestamp", "namespace", "name", "generation", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+        for key in [
+            "uid",
+            "creationTimestamp",
+            "namespace",
+            "name",
+            "generation",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+        ] {
             match o.get(key) {
                 Some(v) => {
                     n.insert(key.into(), v.clone());
@@ -260,7 +270,9 @@ fn spec_changed(old: &Value, new: &Value) -> bool {
         v.as_object()
             .map(|o| {
                 o.iter()
-                    .filter(|(k, _)| !matches!(k.as_str(), "metadata" | "status" | "apiVersion" | "kind"))
+                    .filter(|(k, _)| {
+                        !matches!(k.as_str(), "metadata" | "status" | "apiVersion" | "kind")
+                    })
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect()
             })
@@ -353,7 +365,12 @@ mod tests {
         assert!(validate_name(&svc, "1abc").is_err());
         let e = validate_name(&cm, "Bad_Name").unwrap_err();
         assert_eq!(e.code, 422);
-        assert!(e.message.starts_with("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value"), "{}", e.message);
+        assert!(
+            e.message
+                .starts_with("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -371,6 +388,9 @@ mod tests {
         new["status"] = json!({"replicas": 99});
         let changed = prepare_update(&d, &old, new, WriteScope::Main).unwrap();
         assert_eq!(changed["metadata"]["generation"], json!(2));
-        assert!(changed["status"]["replicas"].is_null(), "status ignored on the main resource");
+        assert!(
+            changed["status"]["replicas"].is_null(),
+            "status ignored on the main resource"
+        );
     }
 }

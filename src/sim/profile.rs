@@ -68,11 +68,17 @@ impl KubernetesProfile {
 pub struct PodTiming {
     /// Milliseconds from a pod's creation until it is Running and Ready.
     pub start_delay_ms: u64,
+    /// Multiplies the time server images take per request (helloworld's CPU loop takes about
+    /// 100 ms per `/hello`); 0 answers at once, for fast test runs.
+    pub processing_time_scale: f64,
 }
 
 impl Default for PodTiming {
     fn default() -> Self {
-        Self { start_delay_ms: 300 }
+        Self {
+            start_delay_ms: 300,
+            processing_time_scale: 1.0,
+        }
     }
 }
 
@@ -146,12 +152,24 @@ impl SimProfile {
                 format!("{} is not supported (27 to 33 are)", self.kubernetes.minor),
             ));
         }
+        if !(0.0..=100.0).contains(&self.pods.processing_time_scale) {
+            return Err(invalid(
+                "pods.processingTimeScale",
+                format!(
+                    "{} is not between 0 and 100",
+                    self.pods.processing_time_scale
+                ),
+            ));
+        }
         for (field, share) in [
             ("chaos.errorShare", self.chaos.error_share),
             ("chaos.execCutShare", self.chaos.exec_cut_share),
         ] {
             if !(0.0..=1.0).contains(&share) {
-                return Err(invalid(field, format!("{share} is not a share between 0 and 1")));
+                return Err(invalid(
+                    field,
+                    format!("{share} is not a share between 0 and 1"),
+                ));
             }
         }
         if let Some(code) = self

@@ -63,7 +63,16 @@ impl ResourceType {
     }
 
     pub fn verbs(&self) -> Vec<&'static str> {
-        vec!["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+        vec![
+            "create",
+            "delete",
+            "deletecollection",
+            "get",
+            "list",
+            "patch",
+            "update",
+            "watch",
+        ]
     }
 
     /// The URL prefix of this group/version: `/api/v1` or `/apis/apps/v1`.
@@ -131,21 +140,138 @@ impl Registry {
             t
         };
         for t in [
-            b("", "v1", "namespaces", "Namespace", false, &["ns"], &["status", "finalize"], false),
-            all(b("", "v1", "pods", "Pod", true, &["po"], &["status", "exec", "portforward", "log", "attach"], false)),
-            all(b("", "v1", "services", "Service", true, &["svc"], &["status", "proxy"], false)),
-            b("", "v1", "endpoints", "Endpoints", true, &["ep"], &[], false),
-            b("", "v1", "configmaps", "ConfigMap", true, &["cm"], &[], false),
+            b(
+                "",
+                "v1",
+                "namespaces",
+                "Namespace",
+                false,
+                &["ns"],
+                &["status", "finalize"],
+                false,
+            ),
+            all(b(
+                "",
+                "v1",
+                "pods",
+                "Pod",
+                true,
+                &["po"],
+                &["status", "exec", "portforward", "log", "attach"],
+                false,
+            )),
+            all(b(
+                "",
+                "v1",
+                "services",
+                "Service",
+                true,
+                &["svc"],
+                &["status", "proxy"],
+                false,
+            )),
+            b(
+                "",
+                "v1",
+                "endpoints",
+                "Endpoints",
+                true,
+                &["ep"],
+                &[],
+                false,
+            ),
+            b(
+                "",
+                "v1",
+                "configmaps",
+                "ConfigMap",
+                true,
+                &["cm"],
+                &[],
+                false,
+            ),
             b("", "v1", "secrets", "Secret", true, &[], &[], false),
-            b("", "v1", "serviceaccounts", "ServiceAccount", true, &["sa"], &[], false),
+            b(
+                "",
+                "v1",
+                "serviceaccounts",
+                "ServiceAccount",
+                true,
+                &["sa"],
+                &[],
+                false,
+            ),
             b("", "v1", "events", "Event", true, &["ev"], &[], false),
-            b("", "v1", "nodes", "Node", false, &["no"], &["status"], false),
-            b("events.k8s.io", "v1", "events", "Event", true, &["ev"], &[], false),
-            b("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, &[], &[], false),
-            all(b("apps", "v1", "deployments", "Deployment", true, &["deploy"], &["status", "scale"], true)),
-            all(b("apps", "v1", "replicasets", "ReplicaSet", true, &["rs"], &["status", "scale"], true)),
-            b("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, &["crd", "crds"], &["status"], true),
-            b("coordination.k8s.io", "v1", "leases", "Lease", true, &[], &[], false),
+            b(
+                "",
+                "v1",
+                "nodes",
+                "Node",
+                false,
+                &["no"],
+                &["status"],
+                false,
+            ),
+            b(
+                "events.k8s.io",
+                "v1",
+                "events",
+                "Event",
+                true,
+                &["ev"],
+                &[],
+                false,
+            ),
+            b(
+                "discovery.k8s.io",
+                "v1",
+                "endpointslices",
+                "EndpointSlice",
+                true,
+                &[],
+                &[],
+                false,
+            ),
+            all(b(
+                "apps",
+                "v1",
+                "deployments",
+                "Deployment",
+                true,
+                &["deploy"],
+                &["status", "scale"],
+                true,
+            )),
+            all(b(
+                "apps",
+                "v1",
+                "replicasets",
+                "ReplicaSet",
+                true,
+                &["rs"],
+                &["status", "scale"],
+                true,
+            )),
+            b(
+                "apiextensions.k8s.io",
+                "v1",
+                "customresourcedefinitions",
+                "CustomResourceDefinition",
+                false,
+                &["crd", "crds"],
+                &["status"],
+                true,
+            ),
+            b(
+                "coordination.k8s.io",
+                "v1",
+                "leases",
+                "Lease",
+                true,
+                &[],
+                &[],
+                false,
+            ),
         ] {
             r.insert(t);
         }
@@ -180,8 +306,12 @@ impl Registry {
     pub fn register_crd(&mut self, crd_name: &str, spec: &Value) -> Result<(), String> {
         let group = spec["group"].as_str().ok_or("spec.group: Required value")?;
         let names = &spec["names"];
-        let plural = names["plural"].as_str().ok_or("spec.names.plural: Required value")?;
-        let kind = names["kind"].as_str().ok_or("spec.names.kind: Required value")?;
+        let plural = names["plural"]
+            .as_str()
+            .ok_or("spec.names.plural: Required value")?;
+        let kind = names["kind"]
+            .as_str()
+            .ok_or("spec.names.kind: Required value")?;
         let singular = names["singular"]
             .as_str()
             .map(str::to_string)
@@ -189,10 +319,16 @@ impl Registry {
         let namespaced = spec["scope"].as_str() != Some("Cluster");
         let strings = |v: &Value| -> Vec<String> {
             v.as_array()
-                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
-        let versions = spec["versions"].as_array().ok_or("spec.versions: Required value")?;
+        let versions = spec["versions"]
+            .as_array()
+            .ok_or("spec.versions: Required value")?;
         // The storage version first, so it becomes the preferred version of a new group.
         let mut ordered: Vec<&Value> = versions.iter().filter(|v| v["storage"] == true).collect();
         ordered.extend(versions.iter().filter(|v| v["storage"] != true));

@@ -35,7 +35,10 @@ fn owned_by<'a>(objs: &'a [Arc<Value>], uid: &Value) -> Vec<&'a Arc<Value>> {
         .filter(|o| {
             o["metadata"]["ownerReferences"]
                 .as_array()
-                .is_some_and(|r| r.iter().any(|r| r["uid"] == *uid && r["controller"] == true))
+                .is_some_and(|r| {
+                    r.iter()
+                        .any(|r| r["uid"] == *uid && r["controller"] == true)
+                })
         })
         .collect()
 }
@@ -49,10 +52,10 @@ fn owner_ref(owner: &Value, api_version: &str, kind: &str) -> Value {
 }
 
 fn is_ready(pod: &Value) -> bool {
-    pod["status"]["conditions"]
-        .as_array()
-        .is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
-        && pod["metadata"]["deletionTimestamp"].is_null()
+    pod["status"]["conditions"].as_array().is_some_and(|c| {
+        c.iter()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+    }) && pod["metadata"]["deletionTimestamp"].is_null()
 }
 
 fn name(o: &Value) -> &str {
@@ -66,7 +69,9 @@ pub fn reconcile_deployment(cluster: &Arc<Cluster>, ns: &str, dname: &str) {
     ) else {
         return;
     };
-    let Some(d) = cluster.store.get(&drt.key(), ns, dname) else { return };
+    let Some(d) = cluster.store.get(&drt.key(), ns, dname) else {
+        return;
+    };
     if d["metadata"]["deletionTimestamp"].is_string() {
         return;
     }
@@ -145,10 +150,17 @@ fn update_deployment_status(
     dname: &str,
     new_rs: &Value,
 ) {
-    let Some(d) = cluster.store.get(&drt.key(), ns, dname) else { return };
+    let Some(d) = cluster.store.get(&drt.key(), ns, dname) else {
+        return;
+    };
     let all_rs = cluster.store.list(&rsrt.key(), Some(ns)).0;
     let owned = owned_by(&all_rs, &d["metadata"]["uid"]);
-    let sum = |f: &str| -> i64 { owned.iter().map(|r| r["status"][f].as_i64().unwrap_or(0)).sum() };
+    let sum = |f: &str| -> i64 {
+        owned
+            .iter()
+            .map(|r| r["status"][f].as_i64().unwrap_or(0))
+            .sum()
+    };
     let desired = d["spec"]["replicas"].as_i64().unwrap_or(1);
     let replicas = sum("replicas");
     let ready = sum("readyReplicas");
@@ -163,12 +175,22 @@ fn update_deployment_status(
             .map(|c| c["lastTransitionTime"].clone())
             .unwrap_or_else(|| json!(now))
     };
-    let avail_status = if available >= desired { "True" } else { "False" };
+    let avail_status = if available >= desired {
+        "True"
+    } else {
+        "False"
+    };
     let rs_name = name(new_rs);
     let (prog_reason, prog_msg) = if complete {
-        ("NewReplicaSetAvailable", format!("ReplicaSet \"{rs_name}\" has successfully progressed."))
+        (
+            "NewReplicaSetAvailable",
+            format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
+        )
     } else {
-        ("ReplicaSetUpdated", format!("ReplicaSet \"{rs_name}\" is progressing."))
+        (
+            "ReplicaSetUpdated",
+            format!("ReplicaSet \"{rs_name}\" is progressing."),
+        )
     };
     let mut status = json!({
         "observedGeneration": d["metadata"]["generation"],
@@ -189,7 +211,12 @@ fn update_deployment_status(
         status["unavailableReplicas"] = json!(replicas - available);
     }
     // Zero counts are omitted in the real object (omitempty).
-    for f in ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"] {
+    for f in [
+        "replicas",
+        "updatedReplicas",
+        "readyReplicas",
+        "availableReplicas",
+    ] {
         if status[f] == 0 {
             status.as_object_mut().map(|s| s.remove(f));
         }
@@ -221,7 +248,9 @@ pub fn reconcile_replicaset(cluster: &Arc<Cluster>, ns: &str, rs_name: &str) {
     ) else {
         return;
     };
-    let Some(rs) = cluster.store.get(&rsrt.key(), ns, rs_name) else { return };
+    let Some(rs) = cluster.store.get(&rsrt.key(), ns, rs_name) else {
+        return;
+    };
     if rs["metadata"]["deletionTimestamp"].is_string() {
         return;
     }
@@ -248,7 +277,9 @@ pub fn reconcile_replicaset(cluster: &Arc<Cluster>, ns: &str, rs_name: &str) {
             });
             let mut pod = pod;
             if pod["metadata"]["annotations"].is_null() {
-                pod["metadata"].as_object_mut().map(|m| m.remove("annotations"));
+                pod["metadata"]
+                    .as_object_mut()
+                    .map(|m| m.remove("annotations"));
             }
             if let Err(e) = cluster.create(&prt, ns, pod, Some(MANAGER)) {
                 tracing::debug!(error = %e, "creating a pod failed");
@@ -256,9 +287,25 @@ pub fn reconcile_replicaset(cluster: &Arc<Cluster>, ns: &str, rs_name: &str) {
         }
     } else if pods.len() > desired {
         // The newest go first (the controller prefers deleting pods that are not ready, then young).
-        pods.sort_by_key(|p| (is_ready(p), std::cmp::Reverse(p["metadata"]["creationTimestamp"].as_str().unwrap_or_default().to_string())));
+        pods.sort_by_key(|p| {
+            (
+                is_ready(p),
+                std::cmp::Reverse(
+                    p["metadata"]["creationTimestamp"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                ),
+            )
+        });
         for p in pods.iter().take(pods.len() - desired) {
-            let _ = cluster.delete(&prt, ns, name(p), crate::sim::api::Propagation::Background, None);
+            let _ = cluster.delete(
+                &prt,
+                ns,
+                name(p),
+                crate::sim::api::Propagation::Background,
+                None,
+            );
         }
     }
     let all_pods = cluster.store.list(&prt.key(), Some(ns)).0;
@@ -297,7 +344,10 @@ pub fn reconcile_owner(cluster: &Arc<Cluster>, ns: &str, rs: &Value) {
 pub fn reconcile_pod_owner(cluster: &Arc<Cluster>, ns: &str, pod: &Value) {
     if let Some(rs_name) = controller_of(pod, "ReplicaSet") {
         reconcile_replicaset(cluster, ns, &rs_name);
-        if let Some(rs) = cluster.store.get(&ResourceKey::new("apps", "replicasets"), ns, &rs_name) {
+        if let Some(rs) = cluster
+            .store
+            .get(&ResourceKey::new("apps", "replicasets"), ns, &rs_name)
+        {
             reconcile_owner(cluster, ns, &rs);
         }
     }
@@ -322,7 +372,10 @@ mod tests {
         let h = pod_template_hash(&t);
         assert_eq!(h, pod_template_hash(&t.clone()));
         assert!(h.len() >= 6 && h.len() <= 10, "{h}");
-        assert!(h.bytes().all(|b| b"bcdfghjklmnpqrstvwxz2456789".contains(&b)));
+        assert!(
+            h.bytes()
+                .all(|b| b"bcdfghjklmnpqrstvwxz2456789".contains(&b))
+        );
         let mut t2 = t.clone();
         t2["spec"]["containers"][0]["image"] = json!("j");
         assert_ne!(h, pod_template_hash(&t2));

@@ -12,9 +12,10 @@ use crate::sim::objects::WriteScope;
 use crate::sim::store::LabelSelector;
 
 fn is_ready(pod: &Value) -> bool {
-    pod["status"]["conditions"]
-        .as_array()
-        .is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+    pod["status"]["conditions"].as_array().is_some_and(|c| {
+        c.iter()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+    })
 }
 
 /// A Service port's target port resolved against a pod (`targetPort` may name a container port).
@@ -22,7 +23,11 @@ pub fn target_port(svc_port: &Value, pod: &Value) -> Option<i64> {
     match &svc_port["targetPort"] {
         Value::Number(n) => n.as_i64(),
         Value::String(name) => pod["spec"]["containers"].as_array()?.iter().find_map(|c| {
-            c["ports"].as_array()?.iter().find(|p| p["name"] == name.as_str())?["containerPort"].as_i64()
+            c["ports"]
+                .as_array()?
+                .iter()
+                .find(|p| p["name"] == name.as_str())?["containerPort"]
+                .as_i64()
         }),
         _ => svc_port["port"].as_i64(),
     }
@@ -41,9 +46,14 @@ pub fn reconcile_namespace(cluster: &Arc<Cluster>, ns: &str) {
     let services = cluster.store.list(&svc_rt.key(), Some(ns)).0;
     let pods = cluster.store.list(&pod_rt.key(), Some(ns)).0;
     for svc in services {
-        let Some(sel) = svc["spec"]["selector"].as_object() else { continue };
+        let Some(sel) = svc["spec"]["selector"].as_object() else {
+            continue;
+        };
         let selector = LabelSelector::from_match_labels(sel);
-        let name = svc["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let name = svc["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let selected: Vec<&Arc<Value>> = pods
             .iter()
             .filter(|p| {
@@ -57,12 +67,17 @@ pub fn reconcile_namespace(cluster: &Arc<Cluster>, ns: &str) {
             json!({"ip": p["status"]["podIP"], "nodeName": p["spec"]["nodeName"],
                    "targetRef": {"kind": "Pod", "namespace": ns, "name": p["metadata"]["name"], "uid": p["metadata"]["uid"]}})
         };
-        let (ready, not_ready): (Vec<&&Arc<Value>>, Vec<&&Arc<Value>>) = selected.iter().partition(|p| is_ready(p));
+        let (ready, not_ready): (Vec<&&Arc<Value>>, Vec<&&Arc<Value>>) =
+            selected.iter().partition(|p| is_ready(p));
         let ep_ports: Vec<Value> = ports
             .iter()
             .map(|sp| {
-                let port = selected.first().and_then(|p| target_port(sp, p)).or(sp["port"].as_i64());
-                let mut v = json!({"port": port, "protocol": sp["protocol"].as_str().unwrap_or("TCP")});
+                let port = selected
+                    .first()
+                    .and_then(|p| target_port(sp, p))
+                    .or(sp["port"].as_i64());
+                let mut v =
+                    json!({"port": port, "protocol": sp["protocol"].as_str().unwrap_or("TCP")});
                 if let Some(n) = sp["name"].as_str() {
                     v["name"] = json!(n);
                 }
@@ -77,14 +92,21 @@ pub fn reconcile_namespace(cluster: &Arc<Cluster>, ns: &str) {
             subset["addresses"] = json!(ready.iter().map(|p| address(p)).collect::<Vec<_>>());
         }
         if !not_ready.is_empty() {
-            subset["notReadyAddresses"] = json!(not_ready.iter().map(|p| address(p)).collect::<Vec<_>>());
+            subset["notReadyAddresses"] =
+                json!(not_ready.iter().map(|p| address(p)).collect::<Vec<_>>());
         }
-        let subsets = if selected.is_empty() { json!([]) } else { json!([subset]) };
+        let subsets = if selected.is_empty() {
+            json!([])
+        } else {
+            json!([subset])
+        };
         let labels = svc["metadata"]["labels"].clone();
         let endpoints = json!({"apiVersion": "v1", "kind": "Endpoints",
             "metadata": {"name": name, "namespace": ns, "labels": if labels.is_null() { json!({}) } else { labels }},
             "subsets": subsets});
-        put(cluster, &ep_rt, ns, &name, endpoints, |old, new| old["subsets"] == new["subsets"]);
+        put(cluster, &ep_rt, ns, &name, endpoints, |old, new| {
+            old["subsets"] == new["subsets"]
+        });
 
         let slice_name = format!("{name}-{}", short_hash(&name));
         let endpoints_v1: Vec<Value> = selected

@@ -3,6 +3,8 @@
 
 mod deployment;
 mod endpoints;
+
+pub use endpoints::target_port;
 mod namespace;
 
 use std::sync::Arc;
@@ -49,8 +51,14 @@ fn react(cluster: &Arc<Cluster>, e: &StoredEvent) {
 
 fn resync(cluster: &Arc<Cluster>) {
     for (key, f) in [
-        (ResourceKey::new("apps", "deployments"), deployment::reconcile_deployment as fn(&Arc<Cluster>, &str, &str)),
-        (ResourceKey::new("apps", "replicasets"), deployment::reconcile_replicaset),
+        (
+            ResourceKey::new("apps", "deployments"),
+            deployment::reconcile_deployment as fn(&Arc<Cluster>, &str, &str),
+        ),
+        (
+            ResourceKey::new("apps", "replicasets"),
+            deployment::reconcile_replicaset,
+        ),
     ] {
         for o in cluster.store.list(&key, None).0 {
             f(
@@ -60,7 +68,11 @@ fn resync(cluster: &Arc<Cluster>) {
             );
         }
     }
-    for ns in cluster.store.list(&ResourceKey::new("", "namespaces"), None).0 {
+    for ns in cluster
+        .store
+        .list(&ResourceKey::new("", "namespaces"), None)
+        .0
+    {
         let name = ns["metadata"]["name"].as_str().unwrap_or_default();
         namespace::reconcile(cluster, name, &ns, super::store::EventType::Modified);
         endpoints::reconcile_namespace(cluster, name);

@@ -81,7 +81,10 @@ fn resource_json(t: &ResourceType) -> Vec<Value> {
             "portforward" => ("PodPortForwardOptions", &["create", "get"]),
             "log" => ("Pod", &["get"]),
             "finalize" => ("Namespace", &["update"]),
-            "proxy" => ("ServiceProxyOptions", &["create", "delete", "get", "patch", "update"]),
+            "proxy" => (
+                "ServiceProxyOptions",
+                &["create", "delete", "get", "patch", "update"],
+            ),
             _ => (&t.kind, &["get"]),
         };
         out.push(json!({
@@ -109,7 +112,9 @@ pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value
         .iter()
         .flat_map(|t| resource_json(t))
         .collect();
-    Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}))
+    Some(
+        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}),
+    )
 }
 
 fn gv_key(group: &str, version: &str) -> String {
@@ -151,7 +156,12 @@ pub fn openapi_v3_root(reg: &Registry) -> Value {
     json!({"paths": paths})
 }
 
-pub fn openapi_v3_gv(reg: &Registry, k: &KubernetesProfile, group: &str, version: &str) -> Option<Value> {
+pub fn openapi_v3_gv(
+    reg: &Registry,
+    k: &KubernetesProfile,
+    group: &str,
+    version: &str,
+) -> Option<Value> {
     if !reg.has_group_version(group, version) {
         return None;
     }

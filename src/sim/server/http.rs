@@ -14,15 +14,19 @@ pub type Body = BoxBody<Bytes, std::io::Error>;
 pub const MAX_BODY: usize = 3 * 1024 * 1024;
 
 pub fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into()).map_err(|never| match never {}).boxed()
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed()
 }
 
 pub fn json_response(code: u16, value: &Value) -> Response<Body> {
     let bytes = serde_json::to_vec(value).unwrap_or_default();
     let mut resp = Response::new(full(bytes));
     *resp.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::OK);
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }
 
@@ -81,10 +85,14 @@ pub async fn read_body(body: hyper::body::Incoming) -> Result<Bytes, ApiError> {
     match limited.collect().await {
         Ok(c) => Ok(c.to_bytes()),
         Err(e) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
                 Err(ApiError::request_entity_too_large(MAX_BODY))
             } else {
-                Err(ApiError::bad_request(format!("failed to read the request body: {e}")))
+                Err(ApiError::bad_request(format!(
+                    "failed to read the request body: {e}"
+                )))
             }
         }
     }
@@ -94,7 +102,13 @@ pub async fn read_body(body: hyper::body::Incoming) -> Result<Bytes, ApiError> {
 pub fn media_type(value: Option<&HeaderValue>) -> String {
     value
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default()
 }
 

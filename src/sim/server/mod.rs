@@ -7,6 +7,7 @@
 
 pub mod discovery;
 pub mod http;
+pub mod openapi_v2;
 pub mod resources;
 pub mod route;
 pub mod status;
@@ -61,7 +62,11 @@ pub async fn serve(
                     return;
                 }
             };
-            let authenticated = tls.get_ref().1.peer_certificates().is_some_and(|c| !c.is_empty());
+            let authenticated = tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .is_some_and(|c| !c.is_empty());
             let service = hyper::service::service_fn(move |req| {
                 let cluster = cluster.clone();
                 async move {
@@ -93,7 +98,11 @@ fn is_public(route: &Route) -> bool {
 }
 
 /// Routes one request.
-pub async fn dispatch(cluster: &Arc<Cluster>, req: Request<Incoming>, authenticated: bool) -> Response<Body> {
+pub async fn dispatch(
+    cluster: &Arc<Cluster>,
+    req: Request<Incoming>,
+    authenticated: bool,
+) -> Response<Body> {
     let route = route::parse(req.uri().path());
     if !authenticated && !is_public(&route) {
         return error_response(&ApiError::unauthorized());
@@ -103,10 +112,16 @@ pub async fn dispatch(cluster: &Arc<Cluster>, req: Request<Incoming>, authentica
     }
     let query = Query::parse(req.uri().query());
     let get_only = |resp: Response<Body>| resp;
-    if !matches!(route, Route::Resource(_)) && req.method() != Method::GET && req.method() != Method::HEAD {
+    if !matches!(route, Route::Resource(_))
+        && req.method() != Method::GET
+        && req.method() != Method::HEAD
+    {
         return error_response(&ApiError::method_not_allowed(
             req.method().as_str(),
-            status::Qualified { group: "", resource: "" },
+            status::Qualified {
+                group: "",
+                resource: "",
+            },
         ));
     }
     let k = &cluster.profile.kubernetes;
@@ -125,9 +140,21 @@ pub async fn dispatch(cluster: &Arc<Cluster>, req: Request<Incoming>, authentica
                 None => error_response(&ApiError::path_not_found()),
             }
         }
-        // kubectl asks for the v2 document in protobuf only; 404 makes it use v3.
-        Route::OpenApiV2 => error_response(&ApiError::path_not_found()),
-        Route::OpenApiV3Root => json_response(200, &discovery::openapi_v3_root(&cluster.registry())),
+        // kubectl asks for the v2 document in protobuf only.
+        Route::OpenApiV2 => {
+            let mut resp = Response::new(self::http::full(openapi_v2::document(
+                &cluster.registry(),
+                k,
+            )));
+            resp.headers_mut().insert(
+                ::http::header::CONTENT_TYPE,
+                ::http::HeaderValue::from_static(openapi_v2::CONTENT_TYPE),
+            );
+            resp
+        }
+        Route::OpenApiV3Root => {
+            json_response(200, &discovery::openapi_v3_root(&cluster.registry()))
+        }
         Route::OpenApiV3 { group, version } => {
             match discovery::openapi_v3_gv(&cluster.registry(), k, &group, &version) {
                 Some(v) => json_response(200, &v),

@@ -32,8 +32,29 @@ fn supported_field(rt: &ResourceType, field: &str) -> bool {
         return true;
     }
     let extra: &[&str] = match (rt.group.as_str(), rt.plural.as_str()) {
-        ("", "pods") => &["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName"],
-        ("", "events") => &["involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"],
+        ("", "pods") => &[
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "spec.hostNetwork",
+            "status.phase",
+            "status.podIP",
+            "status.nominatedNodeName",
+        ],
+        ("", "events") => &[
+            "involvedObject.kind",
+            "involvedObject.namespace",
+            "involvedObject.name",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.resourceVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "reportingComponent",
+            "source",
+            "type",
+        ],
         ("", "secrets") => &["type"],
         ("", "namespaces") => &["status.phase"],
         ("apps", "replicasets") => &["status.replicas"],
@@ -79,10 +100,10 @@ pub async fn handle(
     }
     let ns = rp.namespace.clone().unwrap_or_default();
     let sub = rp.subresource.as_deref();
-    if let Some(s) = sub {
-        if !rt.subresources.iter().any(|x| x == s) {
-            return error_response(&ApiError::path_not_found());
-        }
+    if let Some(s) = sub
+        && !rt.subresources.iter().any(|x| x == s)
+    {
+        return error_response(&ApiError::path_not_found());
     }
     let result = match (req.method().clone(), &rp.name, sub) {
         (_, Some(name), Some("exec" | "attach")) => {
@@ -101,20 +122,30 @@ pub async fn handle(
             };
         }
         (Method::GET, None, None) => list(cluster, &rt, rp.namespace.as_deref(), &q),
-        (Method::GET, Some(name), None | Some("status")) => cluster
-            .get(&rt, &ns, name)
-            .map(|o| (200, present(&rt, &o))),
+        (Method::GET, Some(name), None | Some("status")) => {
+            cluster.get(&rt, &ns, name).map(|o| (200, present(&rt, &o)))
+        }
         (Method::POST, None, None) => create(cluster, &rt, &ns, req, &q).await,
         (Method::PUT, Some(name), s @ (None | Some("status") | Some("finalize"))) => {
-            let scope = if s == Some("status") { WriteScope::Status } else { WriteScope::Main };
+            let scope = if s == Some("status") {
+                WriteScope::Status
+            } else {
+                WriteScope::Main
+            };
             update(cluster, &rt, &ns, name, scope, req, &q).await
         }
         (Method::PATCH, Some(name), s @ (None | Some("status"))) => {
-            let scope = if s == Some("status") { WriteScope::Status } else { WriteScope::Main };
+            let scope = if s == Some("status") {
+                WriteScope::Status
+            } else {
+                WriteScope::Main
+            };
             patch(cluster, &rt, &ns, name, scope, req, &q).await
         }
         (Method::DELETE, Some(name), None) => delete(cluster, &rt, &ns, name, req, &q).await,
-        (Method::DELETE, None, None) => delete_collection(cluster, &rt, rp.namespace.as_deref(), req, &q).await,
+        (Method::DELETE, None, None) => {
+            delete_collection(cluster, &rt, rp.namespace.as_deref(), req, &q).await
+        }
         (m, _, _) => Err(ApiError::method_not_allowed(m.as_str(), rt.qualified())),
     };
     match result {
@@ -149,19 +180,22 @@ fn list(
             .collect(),
         None => items,
     };
-    let limit = q.get("limit").and_then(|l| l.parse::<usize>().ok()).filter(|l| *l > 0);
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .filter(|l| *l > 0);
     let mut metadata = json!({"resourceVersion": rv.to_string()});
-    if let Some(limit) = limit {
-        if items.len() > limit {
-            let remaining = items.len() - limit;
-            items.truncate(limit);
-            if let Some(last) = items.last() {
-                metadata["continue"] = json!(encode_continue(
-                    last["metadata"]["namespace"].as_str().unwrap_or_default(),
-                    last["metadata"]["name"].as_str().unwrap_or_default(),
-                ));
-                metadata["remainingItemCount"] = json!(remaining);
-            }
+    if let Some(limit) = limit
+        && items.len() > limit
+    {
+        let remaining = items.len() - limit;
+        items.truncate(limit);
+        if let Some(last) = items.last() {
+            metadata["continue"] = json!(encode_continue(
+                last["metadata"]["namespace"].as_str().unwrap_or_default(),
+                last["metadata"]["name"].as_str().unwrap_or_default(),
+            ));
+            metadata["remainingItemCount"] = json!(remaining);
         }
     }
     Ok((
@@ -180,7 +214,11 @@ fn encode_continue(ns: &str, name: &str) -> String {
 }
 
 fn decode_continue(token: &str) -> Result<(String, String), ApiError> {
-    let bad = || ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+    let bad = || {
+        ApiError::bad_request(
+            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+        )
+    };
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token)
         .map_err(|_| bad())?;
@@ -212,7 +250,10 @@ async fn create(
 ) -> Result<(u16, Value), ApiError> {
     check_write_media(&media_type(req.headers().get(http::header::CONTENT_TYPE)))?;
     let (body, _) = body_value(req).await?;
-    let manager = q.get("fieldManager").filter(|m| !m.is_empty()).unwrap_or("unknown");
+    let manager = q
+        .get("fieldManager")
+        .filter(|m| !m.is_empty())
+        .unwrap_or("unknown");
     let obj = cluster.create(rt, ns, body, Some(manager))?;
     Ok((201, present(rt, &obj)))
 }
@@ -228,7 +269,10 @@ async fn update(
 ) -> Result<(u16, Value), ApiError> {
     check_write_media(&media_type(req.headers().get(http::header::CONTENT_TYPE)))?;
     let (body, _) = body_value(req).await?;
-    let manager = q.get("fieldManager").filter(|m| !m.is_empty()).unwrap_or("unknown");
+    let manager = q
+        .get("fieldManager")
+        .filter(|m| !m.is_empty())
+        .unwrap_or("unknown");
     let obj = cluster.update(rt, ns, name, body, scope, Some(manager))?;
     Ok((200, present(rt, &obj)))
 }
@@ -265,7 +309,14 @@ async fn patch(
         ));
     }
     let bytes = read_body(req.into_body()).await?;
-    let body = decode(&bytes, if matches!(kind, PatchKind::Apply { .. }) { "yaml" } else { "json" })?;
+    let body = decode(
+        &bytes,
+        if matches!(kind, PatchKind::Apply { .. }) {
+            "yaml"
+        } else {
+            "json"
+        },
+    )?;
     let manager = q.get("fieldManager").filter(|m| !m.is_empty());
     let manager = match (&kind, manager) {
         (PatchKind::Apply { .. }, m) => m,
@@ -273,11 +324,17 @@ async fn patch(
         (_, None) => Some("unknown"),
     };
     let stored = cluster.patch(rt, ns, name, &kind, &body, scope, manager)?;
-    Ok((if stored.created { 201 } else { 200 }, present(rt, &stored.object)))
+    Ok((
+        if stored.created { 201 } else { 200 },
+        present(rt, &stored.object),
+    ))
 }
 
 /// DeleteOptions from the body (kubectl, kube-rs) or the query.
-async fn delete_options(req: Request<Incoming>, q: &Query) -> Result<(Propagation, Option<String>), ApiError> {
+async fn delete_options(
+    req: Request<Incoming>,
+    q: &Query,
+) -> Result<(Propagation, Option<String>), ApiError> {
     let bytes = read_body(req.into_body()).await?;
     let opts = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Null
@@ -299,7 +356,9 @@ async fn delete_options(req: Request<Incoming>, q: &Query) -> Result<(Propagatio
                 "",
                 &[super::status::Cause {
                     reason: "FieldValueNotSupported".into(),
-                    message: format!("Unsupported value: \"{other}\": supported values: \"Foreground\", \"Background\", \"Orphan\""),
+                    message: format!(
+                        "Unsupported value: \"{other}\": supported values: \"Foreground\", \"Background\", \"Orphan\""
+                    ),
                     field: Some("propagationPolicy".into()),
                 }],
             ));
@@ -319,7 +378,9 @@ async fn delete(
 ) -> Result<(u16, Value), ApiError> {
     let (propagation, uid) = delete_options(req, q).await?;
     let obj = cluster.delete(rt, ns, name, propagation, uid.as_deref())?;
-    if obj["metadata"]["deletionTimestamp"].is_string() && cluster.store.get(&rt.key(), ns, name).is_some() {
+    if obj["metadata"]["deletionTimestamp"].is_string()
+        && cluster.store.get(&rt.key(), ns, name).is_some()
+    {
         // Still present (finalizers, namespaces): the object with its deletionTimestamp.
         return Ok((200, present(rt, &obj)));
     }

@@ -104,16 +104,46 @@ mod tests {
     #[test]
     fn paths() {
         assert_eq!(parse("/version"), Route::Version);
-        assert_eq!(parse("/apis/apps/v1"), Route::ResourceList { group: "apps".into(), version: "v1".into() });
-        let Route::Resource(r) = parse("/api/v1/namespaces/sample/pods/p1/exec") else { panic!() };
-        assert_eq!((r.namespace.as_deref(), r.plural.as_str(), r.name.as_deref(), r.subresource.as_deref()),
-                   (Some("sample"), "pods", Some("p1"), Some("exec")));
-        let Route::Resource(r) = parse("/api/v1/namespaces/sample") else { panic!() };
-        assert_eq!((r.namespace, r.plural.as_str(), r.name.as_deref()), (None, "namespaces", Some("sample")));
-        let Route::Resource(r) = parse("/api/v1/namespaces/sample/status") else { panic!() };
-        assert_eq!((r.plural.as_str(), r.subresource.as_deref()), ("namespaces", Some("status")));
-        let Route::Resource(r) = parse("/api/v1/namespaces/sample/pods") else { panic!() };
-        assert_eq!((r.namespace.as_deref(), r.plural.as_str(), r.name), (Some("sample"), "pods", None));
+        assert_eq!(
+            parse("/apis/apps/v1"),
+            Route::ResourceList {
+                group: "apps".into(),
+                version: "v1".into()
+            }
+        );
+        let Route::Resource(r) = parse("/api/v1/namespaces/sample/pods/p1/exec") else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                r.namespace.as_deref(),
+                r.plural.as_str(),
+                r.name.as_deref(),
+                r.subresource.as_deref()
+            ),
+            (Some("sample"), "pods", Some("p1"), Some("exec"))
+        );
+        let Route::Resource(r) = parse("/api/v1/namespaces/sample") else {
+            panic!()
+        };
+        assert_eq!(
+            (r.namespace, r.plural.as_str(), r.name.as_deref()),
+            (None, "namespaces", Some("sample"))
+        );
+        let Route::Resource(r) = parse("/api/v1/namespaces/sample/status") else {
+            panic!()
+        };
+        assert_eq!(
+            (r.plural.as_str(), r.subresource.as_deref()),
+            ("namespaces", Some("status"))
+        );
+        let Route::Resource(r) = parse("/api/v1/namespaces/sample/pods") else {
+            panic!()
+        };
+        assert_eq!(
+            (r.namespace.as_deref(), r.plural.as_str(), r.name),
+            (Some("sample"), "pods", None)
+        );
         assert_eq!(parse("/apis/a/b/c/d/e/f/g/h"), Route::NotFound);
     }
 }

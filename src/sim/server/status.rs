@@ -70,13 +70,21 @@ impl ApiError {
 
     /// A path that names no resource at all (unknown group, version or plural).
     pub fn path_not_found() -> Self {
-        Self::new(404, "NotFound", "the server could not find the requested resource")
-            .with_details(json!({}))
+        Self::new(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        )
+        .with_details(json!({}))
     }
 
     pub fn already_exists(what: Qualified<'_>, name: &str) -> Self {
-        Self::new(409, "AlreadyExists", format!("{what} \"{name}\" already exists"))
-            .with_details(what.details(name))
+        Self::new(
+            409,
+            "AlreadyExists",
+            format!("{what} \"{name}\" already exists"),
+        )
+        .with_details(what.details(name))
     }
 
     /// A write with a stale `metadata.resourceVersion` (optimistic concurrency).
@@ -92,7 +100,12 @@ impl ApiError {
     }
 
     /// A server-side apply conflict; `message` is the field manager's summary.
-    pub fn apply_conflict(what: Qualified<'_>, name: &str, message: String, causes: &[Cause]) -> Self {
+    pub fn apply_conflict(
+        what: Qualified<'_>,
+        name: &str,
+        message: String,
+        causes: &[Cause],
+    ) -> Self {
         let mut details = what.details(name);
         details["causes"] = causes_json(causes);
         Self::new(409, "Conflict", message).with_details(details)
@@ -121,8 +134,12 @@ impl ApiError {
         if !group.is_empty() {
             details["group"] = json!(group);
         }
-        Self::new(422, "Invalid", format!("{qualified} \"{name}\" is invalid: {joined}"))
-            .with_details(details)
+        Self::new(
+            422,
+            "Invalid",
+            format!("{qualified} \"{name}\" is invalid: {joined}"),
+        )
+        .with_details(details)
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -130,8 +147,12 @@ impl ApiError {
     }
 
     pub fn forbidden(what: Qualified<'_>, name: &str, why: &str) -> Self {
-        Self::new(403, "Forbidden", format!("{what} \"{name}\" is forbidden: {why}"))
-            .with_details(what.details(name))
+        Self::new(
+            403,
+            "Forbidden",
+            format!("{what} \"{name}\" is forbidden: {why}"),
+        )
+        .with_details(what.details(name))
     }
 
     pub fn method_not_allowed(verb: &str, what: Qualified<'_>) -> Self {
@@ -147,7 +168,9 @@ impl ApiError {
         Self::new(
             415,
             "UnsupportedMediaType",
-            format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf; got {content_type:?}"),
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf; got {content_type:?}"
+            ),
         )
     }
 
@@ -165,20 +188,36 @@ impl ApiError {
     }
 
     pub fn too_many_requests() -> Self {
-        Self::new(429, "TooManyRequests", "the server has received too many requests and has asked us to try again later")
-            .with_details(json!({"retryAfterSeconds": 1}))
+        Self::new(
+            429,
+            "TooManyRequests",
+            "the server has received too many requests and has asked us to try again later",
+        )
+        .with_details(json!({"retryAfterSeconds": 1}))
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(500, "InternalError", format!("Internal error occurred: {}", message.into()))
+        Self::new(
+            500,
+            "InternalError",
+            format!("Internal error occurred: {}", message.into()),
+        )
     }
 
     pub fn service_unavailable() -> Self {
-        Self::new(503, "ServiceUnavailable", "the server is currently unable to handle the request")
+        Self::new(
+            503,
+            "ServiceUnavailable",
+            "the server is currently unable to handle the request",
+        )
     }
 
     pub fn request_entity_too_large(limit: usize) -> Self {
-        Self::new(413, "RequestEntityTooLarge", format!("Request entity too large: limit is {limit}"))
+        Self::new(
+            413,
+            "RequestEntityTooLarge",
+            format!("Request entity too large: limit is {limit}"),
+        )
     }
 
     /// The `Status` object.

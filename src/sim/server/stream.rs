@@ -90,7 +90,9 @@ where
     tokio::spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
-                let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
+                let ws =
+                    WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None)
+                        .await;
                 task(ws, chosen).await;
             }
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
@@ -130,7 +132,9 @@ pub async fn exec(
     }
     let command: Vec<String> = q.all("command").into_iter().map(str::to_string).collect();
     if command.is_empty() {
-        return error_response(&ApiError::bad_request("you must specify at least 1 command"));
+        return error_response(&ApiError::bad_request(
+            "you must specify at least 1 command",
+        ));
     }
     let target = match kubelet::exec_target(cluster, ns, pod, q.get("container")) {
         Ok(t) => t,
@@ -139,9 +143,21 @@ pub async fn exec(
     let want_stdin = q.flag("stdin");
     let cut = cluster.profile.chaos.exec_cut_share > 0.0
         && cluster.with_rng(|r| rand::Rng::random_bool(r, cluster.profile.chaos.exec_cut_share));
-    upgrade(req, &["v5.channel.k8s.io", "v4.channel.k8s.io"], move |ws, protocol| async move {
-        run_exec(ws, protocol == "v5.channel.k8s.io", target, command, want_stdin, cut).await;
-    })
+    upgrade(
+        req,
+        &["v5.channel.k8s.io", "v4.channel.k8s.io"],
+        move |ws, protocol| async move {
+            run_exec(
+                ws,
+                protocol == "v5.channel.k8s.io",
+                target,
+                command,
+                want_stdin,
+                cut,
+            )
+            .await;
+        },
+    )
 }
 
 async fn run_exec(
@@ -168,12 +184,13 @@ async fn run_exec(
     let reader = tokio::spawn(async move {
         let mut stdin_w = Some(stdin_w);
         while let Some(msg) = source.next().await {
+            tracing::trace!(?msg, "exec: client message");
             match msg {
                 Ok(Message::Binary(b)) if b.len() > 1 && b[0] == STDIN => {
-                    if let Some(w) = stdin_w.as_mut() {
-                        if w.write_all(&b[1..]).await.is_err() {
-                            stdin_w = None;
-                        }
+                    if let Some(w) = stdin_w.as_mut()
+                        && w.write_all(&b[1..]).await.is_err()
+                    {
+                        stdin_w = None;
                     }
                 }
                 Ok(Message::Binary(b)) if v5 && b.len() == 2 && b[0] == CLOSE && b[1] == STDIN => {
@@ -200,6 +217,7 @@ async fn run_exec(
             },
         };
         if let Some(m) = msg {
+            tracing::trace!(?m, "exec: server message");
             if sink.send(m).await.is_err() {
                 process.abort();
                 reader.abort();
@@ -222,12 +240,17 @@ async fn run_exec(
             "reason": "NonZeroExitCode",
             "details": {"causes": [{"reason": "ExitCode", "message": code.to_string()}]},
         }),
-        ExecOutcome::NotFound { message } => json!({
-            "metadata": {}, "status": "Failure", "message": message,
+        // The kubelet reports a missing executable as an internal error (see ExecOutcome).
+        ref missing @ ExecOutcome::NotFound { .. } => json!({
+            "metadata": {}, "status": "Failure", "reason": "InternalError", "code": 500,
+            "message": missing.kubelet_status_message().unwrap_or_default(),
         }),
     };
     let _ = sink
-        .send(frame(ERROR, &serde_json::to_vec(&status).unwrap_or_default()))
+        .send(frame(
+            ERROR,
+            &serde_json::to_vec(&status).unwrap_or_default(),
+        ))
         .await;
     let _ = sink
         .send(Message::Close(Some(CloseFrame {
@@ -247,7 +270,11 @@ pub async fn portforward(
     pod: &str,
     q: &Query,
 ) -> Response<Body> {
-    if !is_websocket(&req) || offered_protocols(&req).iter().any(|p| p.starts_with("SPDY")) {
+    if !is_websocket(&req)
+        || offered_protocols(&req)
+            .iter()
+            .any(|p| p.starts_with("SPDY"))
+    {
         return error_response(&refuse_transport_pf(&req));
     }
     let ports: Vec<u16> = match q
@@ -258,16 +285,24 @@ pub async fn portforward(
         .collect::<Result<Vec<_>, _>>()
     {
         Ok(p) if !p.is_empty() && p.iter().all(|p| *p > 0) => p,
-        _ => return error_response(&ApiError::bad_request("query parameter \"port\" is required and must be a valid port number")),
+        _ => {
+            return error_response(&ApiError::bad_request(
+                "query parameter \"port\" is required and must be a valid port number",
+            ));
+        }
     };
     let target = match kubelet::pod_target(cluster, ns, pod) {
         Ok(t) => t,
         Err(e) => return error_response(&e),
     };
     // The kubelet's WebSocket port-forward speaks v4 (containerd's streaming server).
-    upgrade(req, &["v4.channel.k8s.io", "v5.channel.k8s.io"], move |ws, _| async move {
-        run_portforward(ws, target, ports).await;
-    })
+    upgrade(
+        req,
+        &["v4.channel.k8s.io", "v5.channel.k8s.io"],
+        move |ws, _| async move {
+            run_portforward(ws, target, ports).await;
+        },
+    )
 }
 
 fn refuse_transport_pf(req: &Request<Incoming>) -> ApiError {
@@ -289,7 +324,11 @@ async fn run_portforward(
     for (i, port) in ports.iter().enumerate() {
         let p = port.to_le_bytes();
         for ch in [2 * i as u8, 2 * i as u8 + 1] {
-            if sink.send(Message::Binary(vec![ch, p[0], p[1]].into())).await.is_err() {
+            if sink
+                .send(Message::Binary(vec![ch, p[0], p[1]].into()))
+                .await
+                .is_err()
+            {
                 return;
             }
         }
@@ -333,13 +372,11 @@ async fn run_portforward(
             msg = source.next() => match msg {
                 Some(Ok(Message::Binary(b))) if b.len() > 1 => {
                     let ch = b[0] as usize;
-                    if ch % 2 == 0 {
-                        if let Some(Some(w)) = writers.get_mut(ch / 2) {
-                            if w.write_all(&b[1..]).await.is_err() {
+                    if ch.is_multiple_of(2)
+                        && let Some(Some(w)) = writers.get_mut(ch / 2)
+                            && w.write_all(&b[1..]).await.is_err() {
                                 writers[ch / 2] = None;
                             }
-                        }
-                    }
                 }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
                 _ => {}
@@ -359,13 +396,19 @@ pub async fn logs(cluster: &Arc<Cluster>, ns: &str, pod: &str, q: &Query) -> Res
     let tail = q.get("tailLines").and_then(|t| t.parse::<usize>().ok());
     let follow = q.flag("follow");
     let timestamps = q.flag("timestamps");
-    match kubelet::logs(cluster, ns, pod, q.get("container"), tail, follow, timestamps) {
+    match kubelet::logs(
+        cluster,
+        ns,
+        pod,
+        q.get("container"),
+        tail,
+        follow,
+        timestamps,
+    ) {
         Ok(body) => {
             let mut resp = Response::new(body);
-            resp.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/plain"),
-            );
+            resp.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
             resp
         }
         Err(e) => error_response(&e),

@@ -18,12 +18,15 @@ use super::resources::{Selectors, present};
 use super::status::ApiError;
 use crate::sim::cluster::Cluster;
 use crate::sim::registry::ResourceType;
-use crate::sim::store::{EventType, StoredEvent};
+use crate::sim::store::{EventFeed, EventType, StoredEvent};
 
 const BOOKMARK_EVERY: Duration = Duration::from_secs(10);
 /// The longest a watch stays open when the client names no timeout (apiserver:
 /// --min-request-timeout 1800 s, randomised up to twice that).
 const MAX_WATCH: Duration = Duration::from_secs(1800);
+
+/// The replayed events, the objects the client knows, the live feed and the RV reached.
+type WatchStart = (Vec<Bytes>, HashSet<(String, String)>, EventFeed, u64);
 
 fn line(kind: &str, object: Value) -> Bytes {
     let mut v = serde_json::to_vec(&json!({"type": kind, "object": object})).unwrap_or_default();
@@ -43,7 +46,9 @@ impl Filter {
     }
 
     fn selects(&self, obj: &Value) -> bool {
-        self.selectors.labels.matches(obj["metadata"]["labels"].as_object())
+        self.selectors
+            .labels
+            .matches(obj["metadata"]["labels"].as_object())
             && self.selectors.fields.matches(obj)
     }
 }
@@ -77,46 +82,51 @@ pub fn watch(
 
     // Set up the starting point synchronously, so that no event between the request and the
     // task's start is lost.
-    let start: Result<(Vec<Bytes>, HashSet<(String, String)>, broadcast::Receiver<Arc<StoredEvent>>, u64), ApiError> =
-        (|| {
-            let (current, rv) = cluster.store.list(&rt.key(), filter.namespace.as_deref());
-            let matching: Vec<&Arc<Value>> = current.iter().filter(|o| filter.selects(o)).collect();
-            let known: HashSet<(String, String)> = matching.iter().map(|o| id(o)).collect();
-            if requested.is_empty() || requested == "0" {
-                let (past, feed) = cluster.store.watch(&rt.key(), rv).map_err(|e| ApiError::expired(e.requested, e.oldest))?;
-                let mut known = known;
-                let mut lines: Vec<Bytes> = matching.iter().map(|o| line("ADDED", present(&rt, o))).collect();
-                // Changes between the snapshot and the subscription.
-                for e in past.iter().filter(|e| filter.scope(e)) {
-                    lines.extend(translate(&filter, e, &mut known));
-                }
-                if initial_events_end {
-                    lines.push(line(
-                        "BOOKMARK",
-                        json!({"kind": rt.kind, "apiVersion": rt.api_version(), "metadata": {
-                            "resourceVersion": rv.to_string(),
-                            "annotations": {"k8s.io/initial-events-end": "true"}}}),
-                    ));
-                }
-                return Ok((lines, known, feed, rv));
-            }
-            let from: u64 = requested.parse().map_err(|_| {
-                ApiError::bad_request(format!("invalid resource version \"{requested}\""))
-            })?;
+    let start: Result<WatchStart, ApiError> = (|| {
+        let (current, rv) = cluster.store.list(&rt.key(), filter.namespace.as_deref());
+        let matching: Vec<&Arc<Value>> = current.iter().filter(|o| filter.selects(o)).collect();
+        let known: HashSet<(String, String)> = matching.iter().map(|o| id(o)).collect();
+        if requested.is_empty() || requested == "0" {
             let (past, feed) = cluster
                 .store
-                .watch(&rt.key(), from)
+                .watch(&rt.key(), rv)
                 .map_err(|e| ApiError::expired(e.requested, e.oldest))?;
-            // `known` is reconstructed for the replayed events below.
-            let mut known_then = known.clone();
-            let mut lines = Vec::new();
+            let mut known = known;
+            let mut lines: Vec<Bytes> = matching
+                .iter()
+                .map(|o| line("ADDED", present(&rt, o)))
+                .collect();
+            // Changes between the snapshot and the subscription.
             for e in past.iter().filter(|e| filter.scope(e)) {
-                if let Some(l) = translate(&filter, e, &mut known_then) {
-                    lines.push(l);
-                }
+                lines.extend(translate(&filter, e, &mut known));
             }
-            Ok((lines, known, feed, rv.max(from)))
-        })();
+            if initial_events_end {
+                lines.push(line(
+                    "BOOKMARK",
+                    json!({"kind": rt.kind, "apiVersion": rt.api_version(), "metadata": {
+                            "resourceVersion": rv.to_string(),
+                            "annotations": {"k8s.io/initial-events-end": "true"}}}),
+                ));
+            }
+            return Ok((lines, known, feed, rv));
+        }
+        let from: u64 = requested.parse().map_err(|_| {
+            ApiError::bad_request(format!("invalid resource version \"{requested}\""))
+        })?;
+        let (past, feed) = cluster
+            .store
+            .watch(&rt.key(), from)
+            .map_err(|e| ApiError::expired(e.requested, e.oldest))?;
+        // `known` is reconstructed for the replayed events below.
+        let mut known_then = known.clone();
+        let mut lines = Vec::new();
+        for e in past.iter().filter(|e| filter.scope(e)) {
+            if let Some(l) = translate(&filter, e, &mut known_then) {
+                lines.push(l);
+            }
+        }
+        Ok((lines, known, feed, rv.max(from)))
+    })();
 
     match start {
         Err(e) if e.code == 410 => {
@@ -134,21 +144,33 @@ pub fn watch(
             .map(|b| (Ok::<_, std::io::Error>(Frame::data(b)), rx))
     });
     let mut resp = Response::new(StreamBody::new(stream).boxed());
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }
 
 fn id(o: &Value) -> (String, String) {
     (
-        o["metadata"]["namespace"].as_str().unwrap_or_default().to_string(),
-        o["metadata"]["name"].as_str().unwrap_or_default().to_string(),
+        o["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        o["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
     )
 }
 
 /// An event as this watcher sees it: selector changes turn MODIFIED into ADDED or DELETED, as
 /// the apiserver's cacher does.
-fn translate(filter: &Filter, e: &StoredEvent, known: &mut HashSet<(String, String)>) -> Option<Bytes> {
+fn translate(
+    filter: &Filter,
+    e: &StoredEvent,
+    known: &mut HashSet<(String, String)>,
+) -> Option<Bytes> {
     let key = (e.namespace.clone(), e.name.clone());
     let selected = filter.selects(&e.object);
     let obj = || present(&filter.rt, &e.object);
@@ -194,9 +216,8 @@ async fn run(
                 Ok(e) => {
                     last_rv = last_rv.max(e.rv);
                     if !filter.scope(&e) { continue; }
-                    if let Some(l) = translate(&filter, &e, &mut known) {
-                        if tx.send(l).await.is_err() { return; }
-                    }
+                    if let Some(l) = translate(&filter, &e, &mut known)
+                        && tx.send(l).await.is_err() { return; }
                 }
                 // Too slow a reader: end the watch; the client resumes from its last RV.
                 Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => return,

@@ -14,6 +14,9 @@ use tokio::sync::broadcast;
 
 use super::registry::ResourceKey;
 
+/// A live feed of store events.
+pub type EventFeed = broadcast::Receiver<Arc<StoredEvent>>;
+
 /// How many events watches can resume from.
 const HISTORY: usize = 20_000;
 
@@ -72,9 +75,10 @@ pub enum Written {
 impl Written {
     pub fn object(&self) -> Option<&Arc<Value>> {
         match self {
-            Written::Created(o) | Written::Updated(o) | Written::Unchanged(o) | Written::Deleted(o) => {
-                Some(o)
-            }
+            Written::Created(o)
+            | Written::Updated(o)
+            | Written::Unchanged(o)
+            | Written::Deleted(o) => Some(o),
             Written::Nothing => None,
         }
     }
@@ -186,10 +190,10 @@ impl Store {
                 });
             }
             Write::Put(mut obj) => {
-                if let Some(cur) = &current {
-                    if same_ignoring_rv(cur, &obj) {
-                        return Ok(Written::Unchanged(cur.clone()));
-                    }
+                if let Some(cur) = &current
+                    && same_ignoring_rv(cur, &obj)
+                {
+                    return Ok(Written::Unchanged(cur.clone()));
                 }
                 inner.rv += 1;
                 set_rv(&mut obj, inner.rv);
@@ -228,10 +232,10 @@ impl Store {
             object: object.clone(),
         });
         inner.history.push_back(event.clone());
-        if inner.history.len() > HISTORY {
-            if let Some(old) = inner.history.pop_front() {
-                inner.compacted = old.rv;
-            }
+        if inner.history.len() > HISTORY
+            && let Some(old) = inner.history.pop_front()
+        {
+            inner.compacted = old.rv;
         }
         // Sent under the lock, so subscribers see events in RV order with no gap.
         let _ = self.events.send(event);
@@ -248,7 +252,7 @@ impl Store {
         &self,
         key: &ResourceKey,
         from_rv: u64,
-    ) -> Result<(Vec<Arc<StoredEvent>>, broadcast::Receiver<Arc<StoredEvent>>), Expired> {
+    ) -> Result<(Vec<Arc<StoredEvent>>, EventFeed), Expired> {
         let inner = self.lock();
         if from_rv < inner.compacted {
             return Err(Expired {
@@ -304,7 +308,10 @@ fn same_ignoring_rv(a: &Value, b: &Value) -> bool {
                             (Some(ma), Some(mb)) => {
                                 let strip = |m: &serde_json::Map<String, Value>| {
                                     m.iter()
-                                        .filter(|(k, _)| k.as_str() != "resourceVersion" && k.as_str() != "managedFields")
+                                        .filter(|(k, _)| {
+                                            k.as_str() != "resourceVersion"
+                                                && k.as_str() != "managedFields"
+                                        })
                                         .map(|(k, v)| (k.clone(), v.clone()))
                                         .collect::<BTreeMap<_, _>>()
                                 };
@@ -358,11 +365,19 @@ mod tests {
         assert!(matches!(w, Written::Unchanged(_)));
         assert_eq!(s.resource_version(), rv1);
         let w = s
-            .modify(&key(), "x", "a", put(json!({"metadata": {"name": "a", "namespace": "x"}, "data": {"k": "2"}})))
+            .modify(
+                &key(),
+                "x",
+                "a",
+                put(json!({"metadata": {"name": "a", "namespace": "x"}, "data": {"k": "2"}})),
+            )
             .unwrap();
         assert!(matches!(w, Written::Updated(_)));
         assert_eq!(s.resource_version(), rv1 + 1);
-        assert_eq!(w.object().unwrap()["metadata"]["resourceVersion"], json!((rv1 + 1).to_string()));
+        assert_eq!(
+            w.object().unwrap()["metadata"]["resourceVersion"],
+            json!((rv1 + 1).to_string())
+        );
     }
 
     #[test]
@@ -371,7 +386,9 @@ mod tests {
         for i in 0..(HISTORY + 10) {
             let name = format!("o{i}");
             s.modify(&key(), "x", &name, |_| {
-                Ok::<_, ()>(Write::Put(json!({"metadata": {"name": name, "namespace": "x"}})))
+                Ok::<_, ()>(Write::Put(
+                    json!({"metadata": {"name": name, "namespace": "x"}}),
+                ))
             })
             .unwrap();
         }
@@ -386,7 +403,9 @@ mod tests {
         let s = Store::new();
         for (ns, n) in [("a", "1"), ("b", "1"), ("b", "2"), ("c", "1")] {
             s.modify(&key(), ns, n, |_| {
-                Ok::<_, ()>(Write::Put(json!({"metadata": {"name": n, "namespace": ns}})))
+                Ok::<_, ()>(Write::Put(
+                    json!({"metadata": {"name": n, "namespace": ns}}),
+                ))
             })
             .unwrap();
         }

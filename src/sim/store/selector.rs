@@ -153,8 +153,7 @@ fn label_value(v: &str) -> Result<String, SelectorError> {
         || (v.len() <= 63
             && v.starts_with(|c: char| c.is_ascii_alphanumeric())
             && v.ends_with(|c: char| c.is_ascii_alphanumeric())
-            && v
-                .chars()
+            && v.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')));
     if ok {
         Ok(v.to_string())
@@ -183,7 +182,9 @@ impl FieldSelector {
             } else if let Some(i) = find_unescaped(&part, "=") {
                 (&part[..i], false, &part[i + 1..])
             } else {
-                return Err(SelectorError(format!("invalid selector: '{s}'; can't understand '{part}'")));
+                return Err(SelectorError(format!(
+                    "invalid selector: '{s}'; can't understand '{part}'"
+                )));
             };
             reqs.push((field.trim().to_string(), negate, unescape(value.trim())));
         }
@@ -230,10 +231,10 @@ fn split_unescaped(s: &str, sep: char) -> Vec<String> {
     let mut escaped = false;
     for c in s.chars() {
         if escaped {
-            out.last_mut().map(|l| {
+            if let Some(l) = out.last_mut() {
                 l.push('\\');
-                l.push(c)
-            });
+                l.push(c);
+            }
             escaped = false;
         } else if c == '\\' {
             escaped = true;
@@ -301,7 +302,11 @@ mod tests {
             ("!app", false),
             ("", true),
         ] {
-            assert_eq!(LabelSelector::parse(sel).unwrap().matches(Some(&l)), want, "{sel}");
+            assert_eq!(
+                LabelSelector::parse(sel).unwrap().matches(Some(&l)),
+                want,
+                "{sel}"
+            );
         }
     }
 
@@ -314,11 +319,16 @@ mod tests {
 
     #[test]
     fn field_selector_paths_and_negation() {
-        let pod = json!({"metadata": {"name": "p", "namespace": "n"}, "status": {"phase": "Running"}});
+        let pod =
+            json!({"metadata": {"name": "p", "namespace": "n"}, "status": {"phase": "Running"}});
         let sel = FieldSelector::parse("metadata.name=p,status.phase!=Pending").unwrap();
         assert!(sel.matches(&pod));
         assert_eq!(sel.pinned_name(), Some("p"));
-        assert!(!FieldSelector::parse("metadata.namespace==other").unwrap().matches(&pod));
+        assert!(
+            !FieldSelector::parse("metadata.namespace==other")
+                .unwrap()
+                .matches(&pod)
+        );
         assert!(FieldSelector::parse("nonsense").is_err());
     }
 }
