@@ -491,7 +491,10 @@ impl Cluster {
         if rt.group.is_empty() && rt.plural == "services" {
             self.allocate_cluster_ip(old.map(|o| &**o), obj);
         }
-        Ok(())
+        if rt.group.is_empty() && rt.plural == "pods" && old.is_none() {
+            super::mesh::inject(self, obj);
+        }
+        super::mesh::validate(self, rt, obj)
     }
 
     /// Reactions that a real apiserver performs synchronously with a write: CRDs register and

@@ -9,6 +9,7 @@ use rand::rngs::StdRng;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::kubelet::LogBook;
+use super::mesh::Mesh;
 use super::profile::SimProfile;
 use super::registry::Registry;
 use super::store::Store;
@@ -22,6 +23,7 @@ pub struct Cluster {
     logs: LogBook,
     next_pod_ip: AtomicU32,
     ca_pem: String,
+    mesh: Mesh,
 }
 
 impl Cluster {
@@ -29,6 +31,7 @@ impl Cluster {
     /// API server's certificate (published in every namespace as `kube-root-ca.crt`).
     pub fn new(profile: SimProfile, ca_pem: String) -> Arc<Self> {
         let rng = StdRng::seed_from_u64(profile.seed);
+        let profile_seed = profile.seed;
         Arc::new(Self {
             store: Store::new(),
             registry: RwLock::new(Registry::builtin()),
@@ -37,6 +40,7 @@ impl Cluster {
             logs: LogBook::default(),
             next_pod_ip: AtomicU32::new(0),
             ca_pem,
+            mesh: Mesh::new(profile_seed),
         })
     }
 
@@ -64,6 +68,11 @@ impl Cluster {
                 .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
                 .collect()
         })
+    }
+
+    /// Istio's state: the latest config, what each proxy has, load-balancer addresses.
+    pub fn mesh(&self) -> &Mesh {
+        &self.mesh
     }
 
     pub fn ca_pem(&self) -> &str {

@@ -331,7 +331,7 @@ fn start_pod(cluster: &Arc<Cluster>, ns: &str, name: &str, uid: &Value) {
             .map(|c| {
                 let image = c["image"].as_str().unwrap_or_default();
                 let cname = c["name"].as_str().unwrap_or_default();
-                if ImageKind::from_reference(image).is_some() {
+                if super::mesh::runnable(image) {
                     json!({"name": cname, "image": image, "imageID": format!("{image}@sha256:{}", "0".repeat(64)),
                            "containerID": format!("containerd://{}", super::objects::new_uid().replace('-', "")),
                            "ready": true, "started": true, "restartCount": 0,

@@ -10,6 +10,7 @@ pub mod controllers;
 pub mod crd;
 pub mod istio;
 pub mod kubelet;
+pub mod mesh;
 pub mod network;
 pub mod objects;
 pub mod patch;
@@ -79,11 +80,13 @@ impl SimCluster {
         })?;
         let cluster = Cluster::new(profile, credentials.ca_pem().to_string());
         seed(&cluster)?;
+        mesh::install(&cluster).map_err(|e| SimError::Seed(format!("installing Istio: {e}")))?;
         let (shutdown, rx) = watch::channel(false);
         let tasks = vec![
             tokio::spawn(server::serve(cluster.clone(), listener, tls, rx)),
             tokio::spawn(controllers::run(cluster.clone())),
             tokio::spawn(kubelet::run_pod_starter(cluster.clone())),
+            tokio::spawn(mesh::run(cluster.clone())),
         ];
         Ok(Self {
             addr,

@@ -10,28 +10,14 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use http_body_util::BodyExt;
 use hyper_util::rt::TokioIo;
-use rand::Rng;
 use serde_json::Value;
 use tokio::io::DuplexStream;
 
 use super::cluster::Cluster;
-use super::controllers::target_port;
-use super::registry::ResourceKey;
-use super::store::LabelSelector;
 use super::workload::{
     self, HttpVersion, ImageKind, InboundRequest, InboundResponse, NetError, Network,
     OutboundRequest, OutboundResponse, PodContext,
 };
-
-const CLUSTER_DOMAIN: &str = "cluster.local";
-
-fn pods() -> ResourceKey {
-    ResourceKey::new("", "pods")
-}
-
-fn services() -> ResourceKey {
-    ResourceKey::new("", "services")
-}
 
 /// The process environment and identity of a container, as its server sees them.
 pub fn pod_context(pod: &Value, container: &Value) -> PodContext {
@@ -84,9 +70,27 @@ pub fn pod_context(pod: &Value, container: &Value) -> PodContext {
     }
 }
 
-/// A process listening on a pod port.
+/// What listens on a pod port: a workload image's server, a gateway's Envoy, or istiod's
+/// monitoring port.
 #[derive(Clone)]
-pub struct Listener {
+pub enum Listener {
+    Workload(WorkloadListener),
+    /// A Gateway API gateway's Envoy (ports of its listeners).
+    Gateway {
+        cluster: Arc<Cluster>,
+        namespace: String,
+        gateway: String,
+        proxy_id: String,
+    },
+    /// istiod's monitoring port, where `/debug/syncz` and `/debug/configz` live.
+    IstiodDebug {
+        cluster: Arc<Cluster>,
+    },
+}
+
+/// A process of a workload image listening on a pod port.
+#[derive(Clone)]
+pub struct WorkloadListener {
     cluster: Arc<Cluster>,
     pod: Arc<Value>,
     image: ImageKind,
@@ -94,17 +98,44 @@ pub struct Listener {
     ctx: Arc<PodContext>,
 }
 
-/// The container process that listens on `port` in `pod`, if any.
+/// Whatever listens on `port` in `pod`, if anything.
 pub fn listener(cluster: &Arc<Cluster>, pod: &Arc<Value>, port: u16) -> Option<Listener> {
     if pod["status"]["phase"] != "Running" {
         return None;
     }
+    if super::mesh::is_istiod(pod) {
+        return (port == 15014).then(|| Listener::IstiodDebug {
+            cluster: cluster.clone(),
+        });
+    }
+    if let Some(gateway) = super::mesh::gateway_pod(pod) {
+        let ns = pod["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let name = pod["metadata"]["name"].as_str().unwrap_or_default();
+        // Envoy listens on the Gateway's listener ports (and 15021 for health).
+        return Some(Listener::Gateway {
+            cluster: cluster.clone(),
+            proxy_id: format!("{name}.{ns}"),
+            namespace: ns,
+            gateway,
+        });
+    }
+    workload_listener(cluster, pod, port).map(Listener::Workload)
+}
+
+fn workload_listener(
+    cluster: &Arc<Cluster>,
+    pod: &Arc<Value>,
+    port: u16,
+) -> Option<WorkloadListener> {
     pod["spec"]["containers"].as_array()?.iter().find_map(|c| {
         let image = ImageKind::from_reference(c["image"].as_str()?)?;
         let ctx = pod_context(pod, c);
         workload::listening_ports(&image, &ctx.env, &ctx.command)
             .contains(&port)
-            .then(|| Listener {
+            .then(|| WorkloadListener {
                 cluster: cluster.clone(),
                 pod: pod.clone(),
                 image,
@@ -115,6 +146,71 @@ pub fn listener(cluster: &Arc<Cluster>, pod: &Arc<Value>, port: u16) -> Option<L
 }
 
 impl Listener {
+    /// Serves one request.
+    pub async fn serve(&self, req: InboundRequest) -> Result<OutboundResponse, NetError> {
+        match self {
+            Listener::Workload(w) => w.serve(req).await,
+            Listener::IstiodDebug { cluster } => {
+                let (status, body) = super::mesh::istiod_debug(cluster, &req.path_and_query);
+                Ok(OutboundResponse {
+                    status,
+                    reason: None,
+                    headers: vec![("Content-Type".into(), "application/json".into())],
+                    body: Bytes::from(serde_json::to_vec_pretty(&body).unwrap_or_default()),
+                    processing: Duration::ZERO,
+                })
+            }
+            Listener::Gateway {
+                cluster,
+                namespace,
+                gateway,
+                proxy_id,
+            } => {
+                let host = req
+                    .headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("host"))
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                let out = OutboundRequest {
+                    scheme: "http".into(),
+                    host,
+                    port: 80,
+                    method: req.method.clone(),
+                    path_and_query: req.path_and_query.clone(),
+                    headers: req.headers.clone(),
+                    body: req.body.clone(),
+                    connect_to: None,
+                    connection: Default::default(),
+                };
+                let origin = super::istio::Origin::GatewayProxy {
+                    namespace: namespace.clone(),
+                    gateway_name: gateway.clone(),
+                };
+                // Boxed: a sidecar's request can reach a gateway, which routes again.
+                let r: Result<InboundResponse, NetError> = Box::pin(super::mesh::route_request(
+                    cluster,
+                    origin,
+                    Some(proxy_id.clone()),
+                    namespace,
+                    &out,
+                    &Value::Null,
+                ))
+                .await;
+                let r = r?;
+                Ok(OutboundResponse {
+                    status: r.status,
+                    reason: r.reason,
+                    headers: r.headers,
+                    body: r.body,
+                    processing: Duration::ZERO,
+                })
+            }
+        }
+    }
+}
+
+impl WorkloadListener {
     /// Serves one request, taking the time the server takes.
     pub async fn serve(&self, req: InboundRequest) -> Result<OutboundResponse, NetError> {
         let started = std::time::Instant::now();
@@ -206,55 +302,6 @@ pub async fn serve_http(stream: DuplexStream, listener: Listener) {
         .await;
 }
 
-/// What a name or address in a pod's request points at.
-enum Destination {
-    Service(Arc<Value>),
-    Pod(Arc<Value>),
-}
-
-/// Cluster DNS and ClusterIPs: `svc`, `svc.ns`, `svc.ns.svc`, `svc.ns.svc.cluster.local`, a
-/// ClusterIP or a pod IP.
-fn resolve(cluster: &Cluster, client_ns: &str, host: &str) -> Option<Destination> {
-    let host = host.trim_end_matches('.');
-    if host.parse::<std::net::IpAddr>().is_ok() {
-        let svc = cluster
-            .store
-            .list(&services(), None)
-            .0
-            .into_iter()
-            .find(|s| s["spec"]["clusterIP"] == host);
-        if let Some(s) = svc {
-            return Some(Destination::Service(s));
-        }
-        return cluster
-            .store
-            .list(&pods(), None)
-            .0
-            .into_iter()
-            .find(|p| p["status"]["podIP"] == host)
-            .map(Destination::Pod);
-    }
-    let labels: Vec<&str> = host.split('.').collect();
-    let (name, ns) = match labels.as_slice() {
-        [name] => (*name, client_ns),
-        [name, ns] => (*name, *ns),
-        [name, ns, "svc"] => (*name, *ns),
-        [name, ns, "svc", rest @ ..] if rest.join(".") == CLUSTER_DOMAIN => (*name, *ns),
-        _ => return None,
-    };
-    cluster
-        .store
-        .get(&services(), ns, name)
-        .map(Destination::Service)
-}
-
-fn is_ready(pod: &Value) -> bool {
-    pod["status"]["conditions"].as_array().is_some_and(|c| {
-        c.iter()
-            .any(|c| c["type"] == "Ready" && c["status"] == "True")
-    }) && pod["metadata"]["deletionTimestamp"].is_null()
-}
-
 /// The network of one client pod.
 struct PodNetwork {
     cluster: Arc<Cluster>,
@@ -271,62 +318,43 @@ pub fn for_pod(cluster: &Arc<Cluster>, pod: &Value) -> Arc<dyn Network> {
 
 impl Network for PodNetwork {
     fn request(&self, req: OutboundRequest) -> BoxFuture<'_, Result<InboundResponse, NetError>> {
-        Box::pin(async move { self.plain(req).await })
-    }
-}
-
-impl PodNetwork {
-    /// kube-proxy: a Service port goes to a random ready endpoint's target port.
-    async fn plain(&self, req: OutboundRequest) -> Result<InboundResponse, NetError> {
-        let client_ns = self.client["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or_default();
-        let (host, port) = match &req.connect_to {
-            Some(t) => (t.host.clone(), t.port),
-            None => (req.host.clone(), req.port),
-        };
-        let dest = resolve(&self.cluster, client_ns, &host)
-            .ok_or_else(|| NetError::ResolveHost(host.clone()))?;
-        let (pod, port) = match dest {
-            Destination::Pod(p) => (p, port),
-            Destination::Service(svc) => {
-                let svc_port = svc["spec"]["ports"]
-                    .as_array()
-                    .and_then(|ps| {
-                        ps.iter()
-                            .find(|p| p["port"].as_u64() == Some(u64::from(port)))
-                            .cloned()
-                    })
-                    // No rule for that port: the packets go nowhere.
-                    .ok_or(NetError::Unreachable)?;
-                let selector = svc["spec"]["selector"]
+        Box::pin(async move {
+            let ns = self.client["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let name = self.client["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let (origin, proxy_id) = if super::mesh::has_sidecar(&self.client) {
+                let labels = self.client["metadata"]["labels"]
                     .as_object()
-                    .map(LabelSelector::from_match_labels);
-                let ns = svc["metadata"]["namespace"].as_str().unwrap_or_default();
-                let ready: Vec<Arc<Value>> = match selector {
-                    None => Vec::new(),
-                    Some(sel) => self
-                        .cluster
-                        .store
-                        .list(&pods(), Some(ns))
-                        .0
-                        .into_iter()
-                        .filter(|p| sel.matches(p["metadata"]["labels"].as_object()) && is_ready(p))
-                        .collect(),
-                };
-                if ready.is_empty() {
-                    // kube-proxy rejects connections to a Service without ready endpoints.
-                    return Err(NetError::ConnectionRefused);
-                }
-                let i = self.cluster.with_rng(|r| r.random_range(0..ready.len()));
-                let pod = ready[i].clone();
-                let tp = target_port(&svc_port, &pod)
-                    .and_then(|p| u16::try_from(p).ok())
-                    .unwrap_or(port);
-                (pod, tp)
-            }
-        };
-        deliver(&self.cluster, &pod, port, &req, &self.client).await
+                    .map(|l| {
+                        l.iter()
+                            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (
+                    super::istio::Origin::Sidecar {
+                        namespace: ns.clone(),
+                        pod_name: name.clone(),
+                        labels,
+                    },
+                    Some(format!("{name}.{ns}")),
+                )
+            } else {
+                (
+                    super::istio::Origin::Plain {
+                        namespace: ns.clone(),
+                    },
+                    None,
+                )
+            };
+            super::mesh::route_request(&self.cluster, origin, proxy_id, &ns, &req, &self.client)
+                .await
+        })
     }
 }
 

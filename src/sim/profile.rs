@@ -6,9 +6,11 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use super::istio::IstioProfile;
+
 /// The whole profile file.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
 pub struct SimProfile {
     /// The Kubernetes the server claims to be.
     pub kubernetes: KubernetesProfile,
@@ -18,6 +20,8 @@ pub struct SimProfile {
     pub pods: PodTiming,
     /// Faults injected into the API server; all off by default.
     pub chaos: Chaos,
+    /// Istio's version, propagation delays, load balancer and deliberate deviations.
+    pub istio: IstioProfile,
 }
 
 impl Default for SimProfile {
@@ -27,13 +31,14 @@ impl Default for SimProfile {
             seed: 1,
             pods: PodTiming::default(),
             chaos: Chaos::default(),
+            istio: IstioProfile::default(),
         }
     }
 }
 
 /// The reported Kubernetes version.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
 pub struct KubernetesProfile {
     /// The minor version, 27 to 33 (the kubectl clients installed here). `/version` reports it,
     /// and the kubectl dispatcher picks its client from it.
@@ -64,7 +69,7 @@ impl KubernetesProfile {
 
 /// How long workloads take to come up.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
 pub struct PodTiming {
     /// Milliseconds from a pod's creation until it is Running and Ready.
     pub start_delay_ms: u64,
@@ -84,7 +89,7 @@ impl Default for PodTiming {
 
 /// API-server faults, for testing that the harness retries what is safe and reports the rest.
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields, default, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
 pub struct Chaos {
     /// Share (0..1) of API requests answered with an error status instead of being served.
     pub error_share: f64,
@@ -146,6 +151,12 @@ impl SimProfile {
             field,
             message,
         };
+        if let Err(e) = self.istio.validate() {
+            return Err(ProfileError::Parse {
+                path: origin.to_string(),
+                message: format!("istio: {e}"),
+            });
+        }
         if !(27..=33).contains(&self.kubernetes.minor) {
             return Err(invalid(
                 "kubernetes.minor",
@@ -154,7 +165,7 @@ impl SimProfile {
         }
         if !(0.0..=100.0).contains(&self.pods.processing_time_scale) {
             return Err(invalid(
-                "pods.processingTimeScale",
+                "pods.processing_time_scale",
                 format!(
                     "{} is not between 0 and 100",
                     self.pods.processing_time_scale
@@ -162,8 +173,8 @@ impl SimProfile {
             ));
         }
         for (field, share) in [
-            ("chaos.errorShare", self.chaos.error_share),
-            ("chaos.execCutShare", self.chaos.exec_cut_share),
+            ("chaos.error_share", self.chaos.error_share),
+            ("chaos.exec_cut_share", self.chaos.exec_cut_share),
         ] {
             if !(0.0..=1.0).contains(&share) {
                 return Err(invalid(
@@ -179,14 +190,14 @@ impl SimProfile {
             .find(|c| ![429, 500, 503].contains(*c))
         {
             return Err(invalid(
-                "chaos.errorCodes",
+                "chaos.error_codes",
                 format!("{code} is not one of 429, 500, 503"),
             ));
         }
         if self.chaos.error_share > 0.0 && self.chaos.error_codes.is_empty() {
             return Err(invalid(
-                "chaos.errorCodes",
-                "must list at least one status when errorShare is set".into(),
+                "chaos.error_codes",
+                "must list at least one status when error_share is set".into(),
             ));
         }
         Ok(())
@@ -208,14 +219,14 @@ mod tests {
         assert!(e.to_string().contains("major"), "{e}");
         let e = SimProfile::parse("kubernetes: {minor: 26}\n", "p.yaml").unwrap_err();
         assert!(e.to_string().contains("kubernetes.minor"), "{e}");
-        let e = SimProfile::parse("chaos: {errorShare: 0.5}\n", "p.yaml").unwrap_err();
-        assert!(e.to_string().contains("errorCodes"), "{e}");
+        let e = SimProfile::parse("chaos: {error_share: 0.5}\n", "p.yaml").unwrap_err();
+        assert!(e.to_string().contains("error_codes"), "{e}");
     }
 
     #[test]
     fn fields_parse() {
         let p = SimProfile::parse(
-            "kubernetes: {minor: 28}\nseed: 7\npods: {startDelayMs: 0}\nchaos: {errorShare: 0.1, errorCodes: [429, 503]}\n",
+            "kubernetes: {minor: 28}\nseed: 7\npods: {start_delay_ms: 0}\nchaos: {error_share: 0.1, error_codes: [429, 503]}\n",
             "p",
         )
         .unwrap();

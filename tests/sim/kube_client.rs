@@ -263,3 +263,69 @@ async fn api_resources_are_discoverable_by_api_resource() {
             >= 4
     );
 }
+
+/// A port-forward carries bytes both ways to the process listening in the pod.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_forward_reaches_the_pods_server() {
+    let sim = Sim::start().await;
+    let client = sim.client().await;
+    let discovery = Discovery::new(client.clone()).run().await.unwrap();
+    apply_dynamic(&client, &discovery, ns_obj("pf")).await;
+    apply_dynamic(
+        &client,
+        &discovery,
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "hello", "namespace": "pf"},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "hello"}},
+                "template": {"metadata": {"labels": {"app": "hello"}},
+                    "spec": {"containers": [{"name": "hello", "image": "docker.io/istio/examples-helloworld-v1:1.0",
+                        "ports": [{"containerPort": 5000}]}]}}}}),
+    )
+    .await;
+    let deploys: Api<Deployment> = Api::namespaced(client.clone(), "pf");
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        await_condition(deploys, "hello", conditions::is_deployment_completed()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "pf");
+    let pod = pods.list(&Default::default()).await.unwrap().items[0]
+        .metadata
+        .name
+        .clone()
+        .unwrap();
+
+    let mut pf = pods.portforward(&pod, &[5000]).await.unwrap();
+    let mut stream = pf.take_stream(5000).unwrap();
+    stream
+        .write_all(b"GET /hello HTTP/1.1\r\nHost: localhost:5000\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        text.contains(&format!("Hello version: v1, instance: {pod}")),
+        "{text}"
+    );
+    drop(stream);
+    pf.abort();
+
+    // Nothing listens on 6000: the kubelet's error comes on the port's error channel.
+    let mut pf = pods.portforward(&pod, &[6000]).await.unwrap();
+    let err = pf.take_error(6000).unwrap();
+    let message = tokio::time::timeout(Duration::from_secs(10), err)
+        .await
+        .unwrap();
+    assert!(message.is_some_and(|m| m.contains("connection refused")));
+    pf.abort();
+
+    // The server's startup lines are in the container log.
+    let logs = pods.logs(&pod, &Default::default()).await.unwrap();
+    assert!(logs.contains("Listening at: http://[::]:5000"), "{logs}");
+}

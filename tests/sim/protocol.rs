@@ -44,3 +44,140 @@ async fn requests_without_credentials_get_401_status() {
         "ok"
     );
 }
+
+mod fuzz {
+    //! Arbitrary requests over the wire: the server answers every one, never panics or hangs,
+    //! and every error is a `Status` with a matching code.
+
+    use std::sync::OnceLock;
+
+    use proptest::prelude::*;
+
+    struct Shared {
+        runtime: tokio::runtime::Runtime,
+        base: String,
+        client: reqwest::Client,
+        _sim: harness::sim::SimCluster,
+    }
+
+    fn shared() -> &'static Shared {
+        static SHARED: OnceLock<Shared> = OnceLock::new();
+        SHARED.get_or_init(|| {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            let sim = runtime.block_on(async {
+                harness::sim::SimCluster::start(
+                    super::super::support::fast_profile(),
+                    "127.0.0.1:0".parse().unwrap(),
+                )
+                .await
+                .unwrap()
+            });
+            let kc = sim.kubeconfig();
+            let identity = client_identity(&kc);
+            let client = reqwest::Client::builder()
+                .danger_accept_invalid_certs(true)
+                .identity(identity)
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .unwrap();
+            Shared {
+                base: format!("https://{}", sim.addr()),
+                runtime,
+                client,
+                _sim: sim,
+            }
+        })
+    }
+
+    /// The admin client certificate and key from the kubeconfig, as one PEM identity.
+    fn client_identity(kubeconfig: &str) -> reqwest::Identity {
+        use base64::Engine;
+        let field = |name: &str| {
+            let line = kubeconfig
+                .lines()
+                .find(|l| l.trim_start().starts_with(name))
+                .unwrap();
+            let b64 = line.split_once(": ").unwrap().1.trim();
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap()
+        };
+        let mut pem = field("client-certificate-data");
+        pem.extend(field("client-key-data"));
+        reqwest::Identity::from_pem(&pem).unwrap()
+    }
+
+    fn path() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("/api/v1/namespaces".to_string()),
+            Just("/api/v1/namespaces/default/configmaps".to_string()),
+            Just("/api/v1/namespaces/default/configmaps/fuzz".to_string()),
+            Just("/apis/apps/v1/namespaces/default/deployments".to_string()),
+            Just("/apis/apps/v1/namespaces/default/deployments/fuzz".to_string()),
+            Just("/apis/apps/v1/namespaces/default/deployments/fuzz/status".to_string()),
+            Just("/apis/apiextensions.k8s.io/v1/customresourcedefinitions".to_string()),
+            Just("/api/v1/namespaces/default/pods/fuzz/exec?command=echo".to_string()),
+            "/[a-z0-9/._~%-]{0,40}".prop_map(|s| s),
+        ]
+    }
+
+    fn content_type() -> impl Strategy<Value = &'static str> {
+        prop_oneof![
+            Just("application/json"),
+            Just("application/yaml"),
+            Just("application/apply-patch+yaml"),
+            Just("application/merge-patch+json"),
+            Just("application/strategic-merge-patch+json"),
+            Just("application/json-patch+json"),
+            Just("text/plain"),
+            Just("application/vnd.kubernetes.protobuf"),
+        ]
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        let json_like = prop_oneof![
+            Just(br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"fuzz"},"data":{"a":"b"}}"#.to_vec()),
+            Just(br#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"fuzz"},"spec":{"replicas":"x"}}"#.to_vec()),
+            Just(br#"[{"op":"replace","path":"/data/a","value":1},{"op":"test","path":"/x","value":2}]"#.to_vec()),
+            Just(b"a: [b, {c: *d}]\n&e f: g".to_vec()),
+            Just("[".repeat(5000).into_bytes()),
+        ];
+        prop_oneof![json_like, proptest::collection::vec(any::<u8>(), 0..512)]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn every_request_gets_an_answer_and_errors_are_statuses(
+            method in prop_oneof![Just("GET"), Just("POST"), Just("PUT"), Just("PATCH"), Just("DELETE")],
+            path in path(),
+            media in content_type(),
+            query in prop_oneof![Just(""), Just("?fieldManager=fuzz"), Just("?fieldManager=fuzz&force=true"), Just("?watch=true&timeoutSeconds=1"), Just("?labelSelector=a%20in%20(b"), Just("?limit=1&continue=%%%")],
+            body in body(),
+        ) {
+            let s = shared();
+            let (code, text) = s.runtime.block_on(async {
+                let url = format!("{}{}{}", s.base, path, query);
+                let req = s.client
+                    .request(method.parse().unwrap(), url)
+                    .header("Content-Type", media)
+                    .body(body.clone());
+                let resp = req.send().await.expect("the server answers");
+                let code = resp.status().as_u16();
+                (code, resp.text().await.unwrap_or_default())
+            });
+            prop_assert!(code != 0);
+            if code >= 400 {
+                let status: serde_json::Value = serde_json::from_str(&text)
+                    .map_err(|e| TestCaseError::fail(format!("{code} body is not JSON ({e}): {text}")))?;
+                prop_assert_eq!(&status["kind"], "Status", "{}", text);
+                prop_assert_eq!(status["code"].as_u64(), Some(u64::from(code)), "{}", text);
+            }
+        }
+    }
+}

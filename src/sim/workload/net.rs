@@ -52,7 +52,7 @@ pub struct ConnectTarget {
 }
 
 /// Identity of the client-side TCP connection a request uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ConnectionInfo {
     /// Unique per client process, counted from 0 like curl's `%{conn_id}`.
     pub id: u64,
