@@ -1,6 +1,8 @@
 //! Integration tests of the simulated cluster against the real clients: the kubectl binaries
 //! installed on the machine, and kube-rs. One test binary, one module per client.
 
+mod blog;
+mod cli;
 mod kube_client;
 mod kubectl;
 mod protocol;

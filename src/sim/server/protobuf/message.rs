@@ -126,6 +126,11 @@ fn decode_into(
             None => r.skip(wire)?,
         }
     }
+    for field in msg.fields.iter().filter(|f| f.null_when_absent) {
+        if !out.contains_key(field.json) {
+            out.insert(field.json.to_owned(), Value::Null);
+        }
+    }
     Ok(())
 }
 

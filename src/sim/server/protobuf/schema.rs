@@ -32,6 +32,9 @@ pub struct Field {
     pub json: &'static str,
     pub ty: Ty,
     pub shape: Shape,
+    /// A Go pointer, slice or map without `omitempty`: Go clients leave it off the wire when
+    /// nil, and `encoding/json` renders nil as `null`, so an object that lacks it gets `null`.
+    pub null_when_absent: bool,
 }
 
 /// How a field's occurrences on the wire become JSON.
@@ -87,6 +90,7 @@ pub const fn field(number: u32, json: &'static str, ty: Ty) -> Field {
         json,
         ty,
         shape: Shape::Single,
+        null_when_absent: false,
     }
 }
 
@@ -97,6 +101,7 @@ pub const fn omit_zero(number: u32, json: &'static str, ty: Ty) -> Field {
         json,
         ty,
         shape: Shape::OmitZero,
+        null_when_absent: false,
     }
 }
 
@@ -107,6 +112,7 @@ pub const fn inline(number: u32, message: &'static Message) -> Field {
         json: "",
         ty: Ty::Msg(message),
         shape: Shape::Inline,
+        null_when_absent: false,
     }
 }
 
@@ -117,6 +123,7 @@ pub const fn list(number: u32, json: &'static str, ty: Ty) -> Field {
         json,
         ty,
         shape: Shape::List,
+        null_when_absent: false,
     }
 }
 
@@ -127,5 +134,22 @@ pub const fn map(number: u32, json: &'static str, ty: Ty) -> Field {
         json,
         ty,
         shape: Shape::Map,
+        null_when_absent: false,
+    }
+}
+
+/// A nil-able field without `omitempty`, rendered `null` when absent.
+pub const fn field_or_null(number: u32, json: &'static str, ty: Ty) -> Field {
+    Field {
+        null_when_absent: true,
+        ..field(number, json, ty)
+    }
+}
+
+/// A slice without `omitempty`, rendered `null` when it has no items.
+pub const fn list_or_null(number: u32, json: &'static str, ty: Ty) -> Field {
+    Field {
+        null_when_absent: true,
+        ..list(number, json, ty)
     }
 }

@@ -12,7 +12,13 @@
 //! Special types (`Time`, `Quantity`, `IntOrString`, `FieldsV1`, `ExtraValue`) are not
 //! tables: their Go JSON is hand-written, see [`super::message`].
 
-use super::schema::{Message, Ty, field, inline, list, map, omit_zero};
+//! `omitzero`, which upstream added to `ObjectMeta.creationTimestamp` after the kubectl
+//! 1.27-1.33 era, is ignored on purpose: a zero creationTimestamp renders `null`, exactly
+//! as those kubectl versions send it when they speak JSON.
+
+use super::schema::{
+    Message, Ty, field, field_or_null, inline, list, list_or_null, map, omit_zero,
+};
 
 // ---- k8s.io.api.core.v1: field numbers from kubernetes/api/core/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/core/v1/types.go.
@@ -87,7 +93,7 @@ pub static CORE_V1_CAPABILITIES: Message = Message {
 pub static CORE_V1_CEPH_FS_VOLUME_SOURCE: Message = Message {
     name: "CephFSVolumeSource",
     fields: &[
-        list(1, "monitors", Ty::String),
+        list_or_null(1, "monitors", Ty::String),
         omit_zero(2, "path", Ty::String),
         omit_zero(3, "user", Ty::String),
         omit_zero(4, "secretFile", Ty::String),
@@ -427,7 +433,7 @@ pub static CORE_V1_EVICTION_RESPONDER: Message = Message {
     name: "EvictionResponder",
     fields: &[
         field(1, "name", Ty::String),
-        field(2, "priority", Ty::Int32),
+        field_or_null(2, "priority", Ty::Int32),
     ],
 };
 
@@ -492,7 +498,7 @@ pub static CORE_V1_GRPC_ACTION: Message = Message {
     name: "GRPCAction",
     fields: &[
         field(1, "port", Ty::Int32),
-        field(2, "service", Ty::String),
+        field_or_null(2, "service", Ty::String),
         field(3, "mode", Ty::String),
     ],
 };
@@ -716,7 +722,7 @@ pub static CORE_V1_NODE_ALLOCATABLE_MAPPED_RESOURCES: Message = Message {
     name: "NodeAllocatableMappedResources",
     fields: &[
         field(1, "name", Ty::String),
-        field(2, "quantity", Ty::Quantity),
+        field_or_null(2, "quantity", Ty::Quantity),
     ],
 };
 
@@ -742,7 +748,7 @@ pub static CORE_V1_NODE_ALLOCATABLE_RESOURCE_CLAIM_STATUS: Message = Message {
 pub static CORE_V1_NODE_SELECTOR: Message = Message {
     name: "NodeSelector",
     fields: &[
-        list(1, "nodeSelectorTerms", Ty::Msg(&CORE_V1_NODE_SELECTOR_TERM)),
+        list_or_null(1, "nodeSelectorTerms", Ty::Msg(&CORE_V1_NODE_SELECTOR_TERM)),
     ],
 };
 
@@ -943,7 +949,7 @@ pub static CORE_V1_POD_DNS_CONFIG_OPTION: Message = Message {
 pub static CORE_V1_POD_EXTENDED_RESOURCE_CLAIM_STATUS: Message = Message {
     name: "PodExtendedResourceClaimStatus",
     fields: &[
-        list(1, "requestMappings", Ty::Msg(&CORE_V1_CONTAINER_EXTENDED_RESOURCE_REQUEST)),
+        list_or_null(1, "requestMappings", Ty::Msg(&CORE_V1_CONTAINER_EXTENDED_RESOURCE_REQUEST)),
         field(2, "resourceClaimName", Ty::String),
     ],
 };
@@ -1023,7 +1029,7 @@ pub static CORE_V1_POD_SPEC: Message = Message {
     name: "PodSpec",
     fields: &[
         list(1, "volumes", Ty::Msg(&CORE_V1_VOLUME)),
-        list(2, "containers", Ty::Msg(&CORE_V1_CONTAINER)),
+        list_or_null(2, "containers", Ty::Msg(&CORE_V1_CONTAINER)),
         omit_zero(3, "restartPolicy", Ty::String),
         field(4, "terminationGracePeriodSeconds", Ty::Int64),
         field(5, "activeDeadlineSeconds", Ty::Int64),
@@ -1165,7 +1171,7 @@ pub static CORE_V1_PROBE_HANDLER: Message = Message {
 pub static CORE_V1_PROJECTED_VOLUME_SOURCE: Message = Message {
     name: "ProjectedVolumeSource",
     fields: &[
-        list(1, "sources", Ty::Msg(&CORE_V1_VOLUME_PROJECTION)),
+        list_or_null(1, "sources", Ty::Msg(&CORE_V1_VOLUME_PROJECTION)),
         field(2, "defaultMode", Ty::Int32),
         field(3, "defaultUser", Ty::Int64),
     ],
@@ -1186,7 +1192,7 @@ pub static CORE_V1_QUOBYTE_VOLUME_SOURCE: Message = Message {
 pub static CORE_V1_RBD_VOLUME_SOURCE: Message = Message {
     name: "RBDVolumeSource",
     fields: &[
-        list(1, "monitors", Ty::String),
+        list_or_null(1, "monitors", Ty::String),
         field(2, "image", Ty::String),
         omit_zero(3, "fsType", Ty::String),
         omit_zero(4, "pool", Ty::String),
@@ -1281,7 +1287,7 @@ pub static CORE_V1_SCALE_IO_VOLUME_SOURCE: Message = Message {
     fields: &[
         field(1, "gateway", Ty::String),
         field(2, "system", Ty::String),
-        field(3, "secretRef", Ty::Msg(&CORE_V1_LOCAL_OBJECT_REFERENCE)),
+        field_or_null(3, "secretRef", Ty::Msg(&CORE_V1_LOCAL_OBJECT_REFERENCE)),
         omit_zero(4, "sslEnabled", Ty::Bool),
         omit_zero(5, "protectionDomain", Ty::String),
         omit_zero(6, "storagePool", Ty::String),
@@ -1526,7 +1532,7 @@ pub static CORE_V1_TOPOLOGY_SPREAD_CONSTRAINT: Message = Message {
 pub static CORE_V1_TYPED_LOCAL_OBJECT_REFERENCE: Message = Message {
     name: "TypedLocalObjectReference",
     fields: &[
-        field(1, "apiGroup", Ty::String),
+        field_or_null(1, "apiGroup", Ty::String),
         field(2, "kind", Ty::String),
         field(3, "name", Ty::String),
     ],
@@ -1535,7 +1541,7 @@ pub static CORE_V1_TYPED_LOCAL_OBJECT_REFERENCE: Message = Message {
 pub static CORE_V1_TYPED_OBJECT_REFERENCE: Message = Message {
     name: "TypedObjectReference",
     fields: &[
-        field(1, "apiGroup", Ty::String),
+        field_or_null(1, "apiGroup", Ty::String),
         field(2, "kind", Ty::String),
         field(3, "name", Ty::String),
         field(4, "namespace", Ty::String),
@@ -1717,7 +1723,7 @@ pub static APPS_V1_DAEMON_SET_CONDITION: Message = Message {
 pub static APPS_V1_DAEMON_SET_SPEC: Message = Message {
     name: "DaemonSetSpec",
     fields: &[
-        field(1, "selector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
+        field_or_null(1, "selector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
         field(2, "template", Ty::Msg(&CORE_V1_POD_TEMPLATE_SPEC)),
         field(3, "updateStrategy", Ty::Msg(&APPS_V1_DAEMON_SET_UPDATE_STRATEGY)),
         omit_zero(4, "minReadySeconds", Ty::Int32),
@@ -1774,7 +1780,7 @@ pub static APPS_V1_DEPLOYMENT_SPEC: Message = Message {
     name: "DeploymentSpec",
     fields: &[
         field(1, "replicas", Ty::Int32),
-        field(2, "selector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
+        field_or_null(2, "selector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
         field(3, "template", Ty::Msg(&CORE_V1_POD_TEMPLATE_SPEC)),
         field(4, "strategy", Ty::Msg(&APPS_V1_DEPLOYMENT_STRATEGY)),
         omit_zero(5, "minReadySeconds", Ty::Int32),
@@ -1831,7 +1837,7 @@ pub static APPS_V1_REPLICA_SET_SPEC: Message = Message {
     name: "ReplicaSetSpec",
     fields: &[
         field(1, "replicas", Ty::Int32),
-        field(2, "selector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
+        field_or_null(2, "selector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
         field(3, "template", Ty::Msg(&CORE_V1_POD_TEMPLATE_SPEC)),
         omit_zero(4, "minReadySeconds", Ty::Int32),
     ],
@@ -1913,7 +1919,7 @@ pub static APPS_V1_STATEFUL_SET_SPEC: Message = Message {
     name: "StatefulSetSpec",
     fields: &[
         field(1, "replicas", Ty::Int32),
-        field(2, "selector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
+        field_or_null(2, "selector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
         field(3, "template", Ty::Msg(&CORE_V1_POD_TEMPLATE_SPEC)),
         list(4, "volumeClaimTemplates", Ty::Msg(&CORE_V1_PERSISTENT_VOLUME_CLAIM)),
         field(5, "serviceName", Ty::String),
@@ -2063,7 +2069,7 @@ pub static BATCH_V1_JOB_TEMPLATE_SPEC: Message = Message {
 pub static BATCH_V1_POD_FAILURE_POLICY: Message = Message {
     name: "PodFailurePolicy",
     fields: &[
-        list(1, "rules", Ty::Msg(&BATCH_V1_POD_FAILURE_POLICY_RULE)),
+        list_or_null(1, "rules", Ty::Msg(&BATCH_V1_POD_FAILURE_POLICY_RULE)),
     ],
 };
 
@@ -2072,7 +2078,7 @@ pub static BATCH_V1_POD_FAILURE_POLICY_ON_EXIT_CODES_REQUIREMENT: Message = Mess
     fields: &[
         field(1, "containerName", Ty::String),
         field(2, "operator", Ty::String),
-        list(3, "values", Ty::Int32),
+        list_or_null(3, "values", Ty::Int32),
     ],
 };
 
@@ -2096,7 +2102,7 @@ pub static BATCH_V1_POD_FAILURE_POLICY_RULE: Message = Message {
 pub static BATCH_V1_SUCCESS_POLICY: Message = Message {
     name: "SuccessPolicy",
     fields: &[
-        list(1, "rules", Ty::Msg(&BATCH_V1_SUCCESS_POLICY_RULE)),
+        list_or_null(1, "rules", Ty::Msg(&BATCH_V1_SUCCESS_POLICY_RULE)),
     ],
 };
 
@@ -2294,7 +2300,7 @@ pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_STATUS: Message = Message {
         field(2, "lastScaleTime", Ty::Time),
         omit_zero(3, "currentReplicas", Ty::Int32),
         field(4, "desiredReplicas", Ty::Int32),
-        list(5, "currentMetrics", Ty::Msg(&AUTOSCALING_V2_METRIC_STATUS)),
+        list_or_null(5, "currentMetrics", Ty::Msg(&AUTOSCALING_V2_METRIC_STATUS)),
         list(6, "conditions", Ty::Msg(&AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_CONDITION)),
     ],
 };
@@ -2457,7 +2463,7 @@ pub static RBAC_V1_CLUSTER_ROLE: Message = Message {
     name: "ClusterRole",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
-        list(2, "rules", Ty::Msg(&RBAC_V1_POLICY_RULE)),
+        list_or_null(2, "rules", Ty::Msg(&RBAC_V1_POLICY_RULE)),
         field(3, "aggregationRule", Ty::Msg(&RBAC_V1_AGGREGATION_RULE)),
     ],
 };
@@ -2474,7 +2480,7 @@ pub static RBAC_V1_CLUSTER_ROLE_BINDING: Message = Message {
 pub static RBAC_V1_POLICY_RULE: Message = Message {
     name: "PolicyRule",
     fields: &[
-        list(1, "verbs", Ty::String),
+        list_or_null(1, "verbs", Ty::String),
         list(2, "apiGroups", Ty::String),
         list(3, "resources", Ty::String),
         list(4, "resourceNames", Ty::String),
@@ -2486,7 +2492,7 @@ pub static RBAC_V1_ROLE: Message = Message {
     name: "Role",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
-        list(2, "rules", Ty::Msg(&RBAC_V1_POLICY_RULE)),
+        list_or_null(2, "rules", Ty::Msg(&RBAC_V1_POLICY_RULE)),
     ],
 };
 
@@ -2526,14 +2532,14 @@ pub static NETWORKING_V1_HTTP_INGRESS_PATH: Message = Message {
     fields: &[
         omit_zero(1, "path", Ty::String),
         field(2, "backend", Ty::Msg(&NETWORKING_V1_INGRESS_BACKEND)),
-        field(3, "pathType", Ty::String),
+        field_or_null(3, "pathType", Ty::String),
     ],
 };
 
 pub static NETWORKING_V1_HTTP_INGRESS_RULE_VALUE: Message = Message {
     name: "HTTPIngressRuleValue",
     fields: &[
-        list(1, "paths", Ty::Msg(&NETWORKING_V1_HTTP_INGRESS_PATH)),
+        list_or_null(1, "paths", Ty::Msg(&NETWORKING_V1_HTTP_INGRESS_PATH)),
     ],
 };
 
@@ -2689,9 +2695,9 @@ pub static AUTHENTICATION_V1_TOKEN_REQUEST: Message = Message {
 pub static AUTHENTICATION_V1_TOKEN_REQUEST_SPEC: Message = Message {
     name: "TokenRequestSpec",
     fields: &[
-        list(1, "audiences", Ty::String),
-        field(3, "boundObjectRef", Ty::Msg(&AUTHENTICATION_V1_BOUND_OBJECT_REFERENCE)),
-        field(4, "expirationSeconds", Ty::Int64),
+        list_or_null(1, "audiences", Ty::String),
+        field_or_null(3, "boundObjectRef", Ty::Msg(&AUTHENTICATION_V1_BOUND_OBJECT_REFERENCE)),
+        field_or_null(4, "expirationSeconds", Ty::Int64),
         map(5, "attestations", Ty::StringList),
     ],
 };
@@ -2744,7 +2750,7 @@ pub static AUTHORIZATION_V1_NON_RESOURCE_ATTRIBUTES: Message = Message {
 pub static AUTHORIZATION_V1_NON_RESOURCE_RULE: Message = Message {
     name: "NonResourceRule",
     fields: &[
-        list(1, "verbs", Ty::String),
+        list_or_null(1, "verbs", Ty::String),
         list(2, "nonResourceURLs", Ty::String),
     ],
 };
@@ -2767,7 +2773,7 @@ pub static AUTHORIZATION_V1_RESOURCE_ATTRIBUTES: Message = Message {
 pub static AUTHORIZATION_V1_RESOURCE_RULE: Message = Message {
     name: "ResourceRule",
     fields: &[
-        list(1, "verbs", Ty::String),
+        list_or_null(1, "verbs", Ty::String),
         list(2, "apiGroups", Ty::String),
         list(3, "resources", Ty::String),
         list(4, "resourceNames", Ty::String),
@@ -2820,8 +2826,8 @@ pub static AUTHORIZATION_V1_SUBJECT_ACCESS_REVIEW_STATUS: Message = Message {
 pub static AUTHORIZATION_V1_SUBJECT_RULES_REVIEW_STATUS: Message = Message {
     name: "SubjectRulesReviewStatus",
     fields: &[
-        list(1, "resourceRules", Ty::Msg(&AUTHORIZATION_V1_RESOURCE_RULE)),
-        list(2, "nonResourceRules", Ty::Msg(&AUTHORIZATION_V1_NON_RESOURCE_RULE)),
+        list_or_null(1, "resourceRules", Ty::Msg(&AUTHORIZATION_V1_RESOURCE_RULE)),
+        list_or_null(2, "nonResourceRules", Ty::Msg(&AUTHORIZATION_V1_NON_RESOURCE_RULE)),
         field(3, "incomplete", Ty::Bool),
         omit_zero(4, "evaluationError", Ty::String),
     ],
@@ -2903,7 +2909,7 @@ pub static META_V1_OBJECT_META: Message = Message {
         omit_zero(5, "uid", Ty::String),
         omit_zero(6, "resourceVersion", Ty::String),
         omit_zero(7, "generation", Ty::Int64),
-        omit_zero(8, "creationTimestamp", Ty::Time),
+        field(8, "creationTimestamp", Ty::Time),
         field(9, "deletionTimestamp", Ty::Time),
         field(10, "deletionGracePeriodSeconds", Ty::Int64),
         map(11, "labels", Ty::String),

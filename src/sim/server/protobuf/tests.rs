@@ -1,0 +1,1 @@
+//! Test vectors: real request bodies captured from kubectl, and hand-built bodies.

@@ -1,0 +1,95 @@
+//! `harness sim serve` as a user runs it: one ready line, a working kubeconfig, a clean stop on
+//! SIGTERM that removes the temporary kubeconfig, and exit 2 for a bad profile.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use super::support::{kubectl_dispatcher, ok, skip};
+
+fn harness() -> tokio::process::Command {
+    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_harness"));
+    c.kill_on_drop(true);
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_prints_one_ready_line_and_stops_cleanly() {
+    let mut child = harness()
+        .args(["sim", "serve"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(std::time::Duration::from_secs(10), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(
+        line.starts_with("simulated cluster ready at https://127.0.0.1:"),
+        "{line}"
+    );
+    let kubeconfig = PathBuf::from(line.rsplit_once("kubeconfig: ").unwrap().1);
+    assert!(kubeconfig.is_file());
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&kubeconfig).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the kubeconfig holds a private key");
+    }
+    if let Some(bin) = kubectl_dispatcher() {
+        let cache = tempfile::tempdir().unwrap();
+        let mut c = tokio::process::Command::new(bin);
+        c.env("KUBECONFIG", &kubeconfig)
+            .env("KUBECACHEDIR", cache.path())
+            .args(["get", "namespace", "kube-system", "-o", "name"]);
+        assert_eq!(ok(c).await.trim(), "namespace/kube-system");
+    } else {
+        skip(
+            "serve_prints_one_ready_line_and_stops_cleanly (kubectl part)",
+            "no kubectl on PATH",
+        );
+    }
+    // SIGTERM: a clean stop, exit 0, the temporary kubeconfig gone.
+    let pid = child.id().unwrap() as i32;
+    assert_eq!(send_sigterm(pid), 0);
+    let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(!kubeconfig.exists(), "temporary kubeconfig removed");
+}
+
+/// SIGTERM through the `kill` command (no libc dependency in tests).
+fn send_sigterm(pid: i32) -> i32 {
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .map(|s| s.code().unwrap_or(1))
+        .unwrap_or(1)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_profile_is_exit_2_with_the_field_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile.yaml");
+    std::fs::write(
+        &profile,
+        "kubernetes: {minor: 33}\nistio: {versoin: \"1.27\"}\n",
+    )
+    .unwrap();
+    let out = harness()
+        .args(["sim", "serve", "--sim-profile"])
+        .arg(&profile)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("versoin") && stderr.contains("profile.yaml"),
+        "{stderr}"
+    );
+}
