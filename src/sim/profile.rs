@@ -223,6 +223,21 @@ mod tests {
         assert!(e.to_string().contains("error_codes"), "{e}");
     }
 
+    /// The documented examples are valid profiles (docs/sim-profile.md).
+    #[test]
+    fn documented_examples_parse() {
+        let doc = include_str!("../../docs/sim-profile.md");
+        let blocks: Vec<&str> = doc
+            .split("```yaml\n")
+            .skip(1)
+            .filter_map(|b| b.split("```").next())
+            .collect();
+        assert_eq!(blocks.len(), 2);
+        for b in blocks {
+            SimProfile::parse(b, "docs/sim-profile.md").unwrap();
+        }
+    }
+
     #[test]
     fn fields_parse() {
         let p = SimProfile::parse(
