@@ -361,11 +361,21 @@ async fn without_a_load_balancer_the_gateway_has_no_address() {
     // Only a port-forward to the gateway pod reaches it.
     use k8s_openapi::api::core::v1::Pod;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    ok(b.k(&["apply", "-n", "sample-ingress", "-f", fixture("httpbin.yaml").to_str().unwrap()])).await;
+    ok(b.k(&[
+        "apply",
+        "-n",
+        "sample-ingress",
+        "-f",
+        fixture("httpbin.yaml").to_str().unwrap(),
+    ]))
+    .await;
     b.rollout("sample-ingress").await;
     let pods: kube::Api<Pod> = kube::Api::namespaced(b.sim.client().await, "sample-ingress");
     let gw = pods
-        .list(&kube::api::ListParams::default().labels("gateway.networking.k8s.io/gateway-name=example-gateway"))
+        .list(
+            &kube::api::ListParams::default()
+                .labels("gateway.networking.k8s.io/gateway-name=example-gateway"),
+        )
         .await
         .unwrap()
         .items[0]
@@ -375,12 +385,17 @@ async fn without_a_load_balancer_the_gateway_has_no_address() {
         .unwrap();
     let mut pf = pods.portforward(&gw, &[80]).await.unwrap();
     let mut s = pf.take_stream(80).unwrap();
-    s.write_all(b"GET /get HTTP/1.1\r\nHost: httpbin.example.com\r\nConnection: close\r\n\r\n").await.unwrap();
+    s.write_all(b"GET /get HTTP/1.1\r\nHost: httpbin.example.com\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).await.unwrap();
     let text = String::from_utf8_lossy(&raw);
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
-    assert!(text.to_ascii_lowercase().contains("server: istio-envoy"), "{text}");
+    assert!(
+        text.to_ascii_lowercase().contains("server: istio-envoy"),
+        "{text}"
+    );
 }
 
 /// The pods of a generated gateway carry `istio.io/gateway-name` up to 1.23 only, so an Istio

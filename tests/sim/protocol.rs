@@ -53,7 +53,7 @@ mod fuzz {
 
     use proptest::prelude::*;
 
-    struct Shared {
+    pub(super) struct Shared {
         runtime: tokio::runtime::Runtime,
         base: String,
         client: reqwest::Client,
@@ -109,6 +109,38 @@ mod fuzz {
         let mut pem = field("client-certificate-data");
         pem.extend(field("client-key-data"));
         reqwest::Identity::from_pem(&pem).unwrap()
+    }
+
+    pub(super) fn shared_for_tests() -> &'static Shared {
+        shared()
+    }
+
+    impl Shared {
+        /// One request; the status code and the body as JSON (null if it is not JSON).
+        pub(super) fn request(
+            &self,
+            method: &str,
+            path: &str,
+            media: &str,
+            body: &str,
+        ) -> (u16, serde_json::Value) {
+            self.runtime.block_on(async {
+                let mut req = self
+                    .client
+                    .request(method.parse().unwrap(), format!("{}{}", self.base, path))
+                    .body(body.to_string());
+                if !media.is_empty() {
+                    req = req.header("Content-Type", media);
+                }
+                let resp = req.send().await.unwrap();
+                let code = resp.status().as_u16();
+                let text = resp.text().await.unwrap_or_default();
+                (
+                    code,
+                    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+                )
+            })
+        }
     }
 
     fn path() -> impl Strategy<Value = String> {
@@ -180,4 +212,117 @@ mod fuzz {
             }
         }
     }
+}
+
+/// The HTTP status and Status reason kube-apiserver gives for each kind of bad request.
+#[test]
+fn bad_requests_get_the_apiservers_status_and_reason() {
+    let s = fuzz::shared_for_tests();
+    let cases: &[(&str, &str, &str, &str, u16, &str)] = &[
+        (
+            "POST",
+            "/api/v1/namespaces/default/configmaps",
+            "application/json",
+            "{not json",
+            400,
+            "BadRequest",
+        ),
+        (
+            "GET",
+            "/apis/no.such.group/v1/things",
+            "",
+            "",
+            404,
+            "NotFound",
+        ),
+        (
+            "GET",
+            "/api/v1/namespaces/default/nosuchplural",
+            "",
+            "",
+            404,
+            "NotFound",
+        ),
+        (
+            "POST",
+            "/api/v1/namespaces/default/configmaps",
+            "text/plain",
+            "x",
+            415,
+            "UnsupportedMediaType",
+        ),
+        (
+            "PATCH",
+            "/api/v1/namespaces/default/configmaps/x",
+            "application/apply-patch+yaml",
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}"#,
+            422,
+            "Invalid",
+        ),
+        (
+            "POST",
+            "/api/v1/namespaces/default/configmaps",
+            "application/json",
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"Not_A_Name"}}"#,
+            422,
+            "Invalid",
+        ),
+        (
+            "POST",
+            "/api/v1/namespaces/default/configmaps",
+            "application/json",
+            r#"{"apiVersion":"apps/v1","kind":"ConfigMap","metadata":{"name":"x"}}"#,
+            400,
+            "BadRequest",
+        ),
+        (
+            "PATCH",
+            "/apis/networking.istio.io/v1/namespaces/default/virtualservices/x?fieldManager=m",
+            "application/strategic-merge-patch+json",
+            "{}",
+            415,
+            "UnsupportedMediaType",
+        ),
+        (
+            "PATCH",
+            "/api/v1/namespaces/default/configmaps/x?force=true",
+            "application/merge-patch+json",
+            "{}",
+            422,
+            "Invalid",
+        ),
+        (
+            "GET",
+            "/api/v1/namespaces/nosuch/configmaps/x",
+            "",
+            "",
+            404,
+            "NotFound",
+        ),
+        (
+            "POST",
+            "/api/v1/namespaces/nosuch/configmaps",
+            "application/json",
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}"#,
+            404,
+            "NotFound",
+        ),
+    ];
+    for (method, path, media, body, code, reason) in cases {
+        let (got, status) = s.request(method, path, media, body);
+        assert_eq!(got, *code, "{method} {path}: {status}");
+        assert_eq!(status["reason"], *reason, "{method} {path}: {status}");
+        assert_eq!(status["kind"], "Status");
+    }
+    // The missing fieldManager is reported on PatchOptions, as kube-apiserver does.
+    let (_, status) = s.request(
+        "PATCH",
+        "/api/v1/namespaces/default/configmaps/x",
+        "application/apply-patch+yaml",
+        r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}"#,
+    );
+    assert_eq!(
+        status["message"],
+        "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch"
+    );
 }
