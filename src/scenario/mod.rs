@@ -1,1 +1,44 @@
-//! wip
+//! The scenario language: what a scenario file says, how it is loaded, and the checked types
+//! the runner consumes. `docs/scenarios.md` is the user's guide to the format.
+//!
+//! - [`load`] finds scenario files (a file, or directories holding `scenario.yaml`), parses
+//!   them with line and column for every value, reads their manifests, and checks everything
+//!   that can be checked without a cluster: unknown fields, missing files, undefined
+//!   templates, outcome and request names, version ranges that overlap or leave gaps, shares
+//!   that do not form an expectation, statistical settings the stats module would refuse. It
+//!   returns every problem of every file ([`LoadErrors`], printed by `harness validate`).
+//! - [`Scenario::steps_for`] picks, for the Istio version under test, which steps run and what
+//!   each must show (a webhook rejection, or the share of each outcome).
+//! - [`Scenario::bindings`] gives `${ns.<alias>}` and friends their values for one run, and
+//!   [`Manifest::render`] resolves them right before an apply.
+//!
+//! See [`model`] for what a step does when it runs.
+
+mod build;
+pub mod diagnostics;
+mod discover;
+mod load;
+mod manifest;
+pub mod model;
+pub mod outcome;
+mod raw;
+mod requests;
+mod steps;
+pub mod template;
+mod values;
+pub mod version;
+
+#[cfg(test)]
+mod tests;
+
+pub use diagnostics::{Diagnostic, LoadErrors, Pos, did_you_mean, edit_distance};
+pub use discover::{SCENARIO_FILE, discover};
+pub use load::{load, parse_scenario};
+pub use model::{
+    Action, Case, Change, Expected, GatewayRef, InvalidRunId, Manifest, Method, Namespace,
+    NsAlias, ObjectRef, Patch, PatchKind, PodRef, Request, ResourceName, Rollout, Route, RunId,
+    Scenario, ScenarioPlan, SetupStep, Step, StepPlan, Timeouts, Tuning, Wait, WorkloadKind,
+};
+pub use outcome::{Outcome, Outcomes, TextMatch};
+pub use template::{Bindings, Template, UnboundAlias, Var};
+pub use version::{IstioVersion, VersionError, VersionReq};

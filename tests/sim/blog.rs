@@ -60,23 +60,9 @@ impl Blog {
         o
     }
 
+    /// `kubectl create ns` (a protobuf body from kubectl 1.32 on).
     async fn namespace(&self, ns: &str) {
-        let mut c = self.k(&["apply", "-f", "-"]);
-        c.stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        {
-            use tokio::io::AsyncWriteExt;
-            let mut stdin = child.stdin.take().unwrap();
-            stdin
-                .write_all(
-                    format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n")
-                        .as_bytes(),
-                )
-                .await
-                .unwrap();
-        }
-        assert!(child.wait_with_output().await.unwrap().status.success());
+        ok(self.k(&["create", "namespace", ns])).await;
     }
 
     async fn rollout(&self, ns: &str) {

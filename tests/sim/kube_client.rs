@@ -329,3 +329,48 @@ async fn port_forward_reaches_the_pods_server() {
     let logs = pods.logs(&pod, &Default::default()).await.unwrap();
     assert!(logs.contains("Listening at: http://[::]:5000"), "{logs}");
 }
+
+/// With `chaos.exec_cut_share: 1`, every exec stream breaks after its first output and no
+/// status ever arrives: the client sees a broken stream, not an exit code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cut_exec_streams_carry_no_status() {
+    let mut p = super::support::fast_profile();
+    p.chaos.exec_cut_share = 1.0;
+    let sim = Sim::with_profile(p).await;
+    let client = sim.client().await;
+    let discovery = Discovery::new(client.clone()).run().await.unwrap();
+    apply_dynamic(&client, &discovery, ns_obj("cut")).await;
+    apply_dynamic(&client, &discovery, deployment("cut", "box", "busybox")).await;
+    let deploys: Api<Deployment> = Api::namespaced(client.clone(), "cut");
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        await_condition(deploys, "box", conditions::is_deployment_completed()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "cut");
+    let pod = pods.list(&Default::default()).await.unwrap().items[0]
+        .metadata
+        .name
+        .clone()
+        .unwrap();
+    let mut p = pods
+        .exec(&pod, ["echo", "hi"], &AttachParams::default())
+        .await
+        .unwrap();
+    let mut stdout = p.stdout().unwrap();
+    let status = p.take_status().unwrap();
+    // kube-rs ends the status future on the broken stream; its stdout pipe never reaches EOF
+    // then (a split simplex only ends on shutdown), so read what arrived with a deadline.
+    let status = tokio::time::timeout(Duration::from_secs(10), status)
+        .await
+        .expect("the status future ends");
+    assert!(status.is_none(), "no status frame after a cut: {status:?}");
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(Duration::from_secs(5), stdout.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&buf[..n], b"hi\n");
+}

@@ -402,3 +402,106 @@ async fn spdy_exec_and_port_forward_are_refused_clearly() {
         pf.stderr
     );
 }
+
+/// `kubectl create` sends protobuf bodies from 1.32 on (typed clients): the blog's
+/// `kubectl create ns sample` and its neighbours work with every installed client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_create_with_protobuf_and_json_clients() {
+    for minor in [28u32, 31, 32, 33] {
+        let Some(bin) = kubectl_version(minor) else {
+            skip(
+                "kubectl_create_with_protobuf_and_json_clients",
+                &format!("kubectl.1.{minor} is not installed"),
+            );
+            continue;
+        };
+        let sim = Sim::start().await;
+        let k = |args: &[&str]| {
+            let mut c = sim.kubectl(&bin);
+            c.args(args);
+            c
+        };
+        assert_eq!(
+            ok(k(&["create", "namespace", "sample"])).await.trim(),
+            "namespace/sample created"
+        );
+        ok(k(&[
+            "create",
+            "deployment",
+            "web",
+            "-n",
+            "sample",
+            "--image=busybox",
+            "--",
+            "sleep",
+            "3600",
+        ]))
+        .await;
+        ok(k(&[
+            "create",
+            "configmap",
+            "c",
+            "-n",
+            "sample",
+            "--from-literal=a=b",
+        ]))
+        .await;
+        ok(k(&[
+            "create",
+            "secret",
+            "generic",
+            "s",
+            "-n",
+            "sample",
+            "--from-literal=p=q",
+        ]))
+        .await;
+        ok(k(&["create", "serviceaccount", "sa", "-n", "sample"])).await;
+        assert_eq!(
+            ok(k(&[
+                "get",
+                "secret",
+                "s",
+                "-n",
+                "sample",
+                "-o",
+                "jsonpath={.data.p}"
+            ]))
+            .await,
+            "cQ=="
+        );
+        assert_eq!(
+            ok(k(&[
+                "get",
+                "cm",
+                "c",
+                "-n",
+                "sample",
+                "-o",
+                "jsonpath={.data.a}"
+            ]))
+            .await,
+            "b"
+        );
+        ok(k(&[
+            "wait",
+            "--for=condition=Available",
+            "deploy/web",
+            "-n",
+            "sample",
+            "--timeout=30s",
+        ]))
+        .await;
+        let cmd = ok(k(&[
+            "get",
+            "deploy",
+            "web",
+            "-n",
+            "sample",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].command}",
+        ]))
+        .await;
+        assert_eq!(cmd, r#"["sleep","3600"]"#, "kubectl.1.{minor}");
+    }
+}

@@ -94,7 +94,7 @@ mod fuzz {
     }
 
     /// The admin client certificate and key from the kubeconfig, as one PEM identity.
-    fn client_identity(kubeconfig: &str) -> reqwest::Identity {
+    pub(super) fn client_identity(kubeconfig: &str) -> reqwest::Identity {
         use base64::Engine;
         let field = |name: &str| {
             let line = kubeconfig
@@ -325,4 +325,102 @@ fn bad_requests_get_the_apiservers_status_and_reason() {
         status["message"],
         "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch"
     );
+}
+
+/// A watch from a position older than the kept history gets an ERROR event with 410 Expired.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_from_a_compacted_position_is_expired() {
+    use harness::sim::registry::ResourceKey;
+    use harness::sim::store::Write;
+    let sim = Sim::start().await;
+    let store = &sim.sim.cluster().store;
+    let key = ResourceKey::new("", "configmaps");
+    for i in 0..20_100 {
+        let name = format!("c{i}");
+        store
+            .modify(&key, "default", &name, |_| {
+                Ok::<_, ()>(Write::Put(serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "default"}})))
+            })
+            .unwrap();
+    }
+    let client = sim.client().await;
+    let req = http::Request::get(
+        "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=5&timeoutSeconds=2",
+    )
+    .body(Vec::new())
+    .unwrap();
+    let text = client.request_text(req).await.unwrap();
+    let event: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(event["type"], "ERROR");
+    assert_eq!(event["object"]["code"], 410);
+    assert_eq!(event["object"]["reason"], "Expired");
+}
+
+/// The chaos knobs: injected API errors are Statuses with the configured codes, and cut exec
+/// streams end without a status frame.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_knobs_inject_errors_and_cut_exec_streams() {
+    let mut p = super::support::fast_profile();
+    p.chaos.error_share = 0.5;
+    p.chaos.error_codes = vec![429, 503];
+    let sim = Sim::with_profile(p).await;
+    let base = format!("https://{}", sim.sim.addr());
+    let c = insecure_client();
+    let mut codes = std::collections::BTreeMap::new();
+    for _ in 0..200 {
+        // Unauthenticated, so that the 401 of a served request is told apart from an injected error.
+        let r = c
+            .get(format!("{base}/api/v1/namespaces"))
+            .send()
+            .await
+            .unwrap();
+        *codes.entry(r.status().as_u16()).or_insert(0) += 1;
+    }
+    // Unauthorised requests are refused before chaos applies, like authentication before
+    // admission on a real server: so chaos never shows here.
+    assert_eq!(codes.get(&401), Some(&200), "{codes:?}");
+    // With the admin certificate, about half the requests get an injected 429 or 503 Status.
+    let admin = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .identity(fuzz::client_identity(&sim.sim.kubeconfig()))
+        .build()
+        .unwrap();
+    let mut injected = std::collections::BTreeMap::new();
+    for _ in 0..200 {
+        let r = admin
+            .get(format!("{base}/api/v1/namespaces/default/configmaps"))
+            .send()
+            .await
+            .unwrap();
+        let code = r.status().as_u16();
+        if code != 200 {
+            let status: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(status["code"], code);
+        }
+        *injected.entry(code).or_insert(0) += 1;
+    }
+    let errors =
+        injected.get(&429).copied().unwrap_or(0) + injected.get(&503).copied().unwrap_or(0);
+    // Binomial(200, 0.5): outside 60..140 with probability < 1e-8.
+    assert!((60..=140).contains(&errors), "{injected:?}");
+    assert_eq!(
+        injected
+            .keys()
+            .filter(|k| ![200, 429, 503].contains(*k))
+            .count(),
+        0,
+        "{injected:?}"
+    );
+    // Health and version stay reliable.
+    for _ in 0..50 {
+        assert_eq!(
+            admin
+                .get(format!("{base}/version"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
 }

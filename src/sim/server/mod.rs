@@ -8,6 +8,7 @@
 pub mod discovery;
 pub mod http;
 pub mod openapi_v2;
+pub mod protobuf;
 pub mod resources;
 pub mod route;
 pub mod status;

@@ -227,16 +227,33 @@ fn decode_continue(token: &str) -> Result<(String, String), ApiError> {
     Ok((ns.to_string(), name.to_string()))
 }
 
-async fn body_value(req: Request<Incoming>) -> Result<(Value, String), ApiError> {
+/// A create or update body in JSON, YAML or Kubernetes protobuf (kubectl 1.32+ sends its
+/// typed clients' bodies in protobuf).
+async fn body_value(rt: &ResourceType, req: Request<Incoming>) -> Result<Value, ApiError> {
     let media = media_type(req.headers().get(http::header::CONTENT_TYPE));
     let bytes = read_body(req.into_body()).await?;
-    let v = decode(&bytes, &media)?;
-    Ok((v, media))
+    decode_any(rt, &bytes, &media)
+}
+
+fn decode_any(rt: &ResourceType, bytes: &[u8], media: &str) -> Result<Value, ApiError> {
+    if media == super::protobuf::CONTENT_TYPE {
+        return super::protobuf::decode_with_defaults(bytes, &rt.api_version(), &rt.kind).map_err(
+            |e| {
+                let message = e.to_string();
+                match e.status_code() {
+                    413 => ApiError::request_entity_too_large(super::http::MAX_BODY),
+                    415 => ApiError::unsupported_media_type_for(&message),
+                    _ => ApiError::bad_request(message),
+                }
+            },
+        );
+    }
+    decode(bytes, media)
 }
 
 fn check_write_media(media: &str) -> Result<(), ApiError> {
     match media {
-        "application/json" | "application/yaml" | "" => Ok(()),
+        "application/json" | "application/yaml" | "" | super::protobuf::CONTENT_TYPE => Ok(()),
         other => Err(ApiError::unsupported_media_type(other)),
     }
 }
@@ -249,7 +266,7 @@ async fn create(
     q: &Query,
 ) -> Result<(u16, Value), ApiError> {
     check_write_media(&media_type(req.headers().get(http::header::CONTENT_TYPE)))?;
-    let (body, _) = body_value(req).await?;
+    let body = body_value(rt, req).await?;
     let manager = q
         .get("fieldManager")
         .filter(|m| !m.is_empty())
@@ -268,7 +285,7 @@ async fn update(
     q: &Query,
 ) -> Result<(u16, Value), ApiError> {
     check_write_media(&media_type(req.headers().get(http::header::CONTENT_TYPE)))?;
-    let (body, _) = body_value(req).await?;
+    let body = body_value(rt, req).await?;
     let manager = q
         .get("fieldManager")
         .filter(|m| !m.is_empty())

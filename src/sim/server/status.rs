@@ -174,6 +174,11 @@ impl ApiError {
         )
     }
 
+    /// 415 with the decoder's own explanation (a protobuf body of a kind it does not model).
+    pub fn unsupported_media_type_for(message: &str) -> Self {
+        Self::new(415, "UnsupportedMediaType", message)
+    }
+
     pub fn unauthorized() -> Self {
         Self::new(401, "Unauthorized", "Unauthorized")
     }

@@ -79,9 +79,10 @@ impl Budget {
     }
 
     fn spend(&mut self) -> Result<(), Failure> {
-        self.values_left = self.values_left.checked_sub(1).ok_or_else(|| {
-            Failure::new(format!("more than {MAX_VALUES} values in one object"))
-        })?;
+        self.values_left = self
+            .values_left
+            .checked_sub(1)
+            .ok_or_else(|| Failure::new(format!("more than {MAX_VALUES} values in one object")))?;
         Ok(())
     }
 }
@@ -113,15 +114,15 @@ fn decode_into(
     while !r.is_empty() {
         let (number, wire) = r.key()?;
         match msg.field(number) {
-            Some(field) => decode_field(msg, field, wire, &mut r, out, budget, depth).map_err(
-                |f| {
+            Some(field) => {
+                decode_field(msg, field, wire, &mut r, out, budget, depth).map_err(|f| {
                     if field.shape == Shape::Inline {
                         f
                     } else {
                         f.at(format!(".{}", field.json))
                     }
-                },
-            )?,
+                })?
+            }
             // Unknown to the table (newer or alpha): Go skips these too.
             None => r.skip(wire)?,
         }
@@ -468,17 +469,15 @@ fn check_quantity(text: &str) -> Result<(), String> {
     if digits == 0 || number.matches('.').count() > 1 {
         return Err(format!("{FORMAT}: {text:?}"));
     }
+    const SI: [&str; 16] = [
+        "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E",
+    ];
+    let si = SI.contains(&suffix);
     let exponent = suffix
         .strip_prefix(['e', 'E'])
-        .map(|e| e.strip_prefix(['+', '-']).unwrap_or(e));
-    let suffix_ok = match exponent {
-        Some(e) if !e.is_empty() => e.bytes().all(|b| b.is_ascii_digit()),
-        _ => matches!(
-            suffix,
-            "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "n" | "u" | "m" | "k" | "M" | "G"
-                | "T" | "P" | "E"
-        ),
-    };
+        .map(|e| e.strip_prefix(['+', '-']).unwrap_or(e))
+        .is_some_and(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()));
+    let suffix_ok = si || exponent;
     if suffix_ok {
         Ok(())
     } else {
@@ -569,10 +568,7 @@ mod tests {
             rfc3339_seconds(951_782_400).as_deref(),
             Some("2000-02-29T00:00:00Z")
         );
-        assert_eq!(
-            rfc3339_seconds(-1).as_deref(),
-            Some("1969-12-31T23:59:59Z")
-        );
+        assert_eq!(rfc3339_seconds(-1).as_deref(), Some("1969-12-31T23:59:59Z"));
         assert_eq!(
             rfc3339_seconds(253_402_300_799).as_deref(),
             Some("9999-12-31T23:59:59Z")
@@ -607,7 +603,9 @@ mod tests {
 
     #[test]
     fn quantity_grammar() {
-        for ok in ["0", "1", "100m", "1.5Gi", "+3", "-2k", "1e3", "2E-2", "1.", ".5", "10Ei"] {
+        for ok in [
+            "0", "1", "100m", "1.5Gi", "+3", "-2k", "1e3", "2E-2", "1.", ".5", "10Ei",
+        ] {
             assert!(check_quantity(ok).is_ok(), "{ok}");
         }
         for bad in ["", "Gi", "1Gb", "1.2.3", "1e", "abc", "1 Gi", "1ki"] {
@@ -618,7 +616,10 @@ mod tests {
     #[test]
     fn int_or_string_types() {
         assert_eq!(int_or_string(&[]), Ok(Value::from(0)));
-        assert_eq!(int_or_string(&[0x08, 0x00, 0x10, 0x50]), Ok(Value::from(80)));
+        assert_eq!(
+            int_or_string(&[0x08, 0x00, 0x10, 0x50]),
+            Ok(Value::from(80))
+        );
         assert_eq!(
             int_or_string(&[0x08, 0x01, 0x1a, 0x04, b'h', b't', b't', b'p']),
             Ok(Value::from("http"))

@@ -1,16 +1,22 @@
 //! Request bodies in the Kubernetes protobuf encoding (`application/vnd.kubernetes.protobuf`),
 //! decoded into the JSON the simulated API server stores.
 //!
-//! Why: client-go's generated clients send built-in kinds as protobuf and never fall back to
-//! JSON, so `kubectl create namespace|deployment|configmap|secret|serviceaccount|...`,
-//! `kubectl run` and typed deletes (a `DeleteOptions` body) arrive in this encoding.
-//! Everything else in the simulator speaks JSON, so the body is turned into exactly the JSON
-//! kube-apiserver would have produced by unmarshalling it into the Go struct and rendering
-//! that with `encoding/json`: JSON names and `omitempty` from the Go struct tags, base64 for
-//! `[]byte`, RFC 3339 for `metav1.Time`, numbers or strings for `IntOrString`.
+//! Why: from kubectl 1.32 on, client-go's typed clients send built-in kinds as protobuf and
+//! never fall back to JSON (checked against kubectl 1.27-1.33: 1.31 and older send JSON). That
+//! covers every `kubectl create <kind>` subcommand, `create token`, `auth can-i`/`whoami`,
+//! `autoscale`, `debug` (its Pod), and the typed pod delete of `drain --disable-eviction` (a
+//! `DeleteOptions` body under `v1`). Commands that go through the resource builder (`apply`,
+//! `create -f`, `delete`, `run`, `expose`, `scale`, patches) still send JSON.
 //!
-//! The decoder is pure and bounded: one schema-driven walk ([`message`]) over static tables
-//! ([`tables`], transcribed from the upstream `generated.proto` and `types.go` files), with
+//! The simulator stores JSON, so the body is turned into exactly the JSON kube-apiserver would
+//! have produced by unmarshalling it into the Go struct and rendering that with
+//! `encoding/json`: JSON names and `omitempty` from the Go struct tags, base64 for `[]byte`,
+//! RFC 3339 for `metav1.Time`, numbers or strings for `IntOrString`, `null` for nil pointers
+//! and slices without `omitempty`. The test vectors check this against the JSON kubectl 1.27
+//! sends for the same commands.
+//!
+//! The decoder is pure and bounded: one schema-driven walk (`message.rs`) over static tables
+//! (`tables.rs`, transcribed from the upstream `generated.proto` and `types.go` files), with
 //! limits on body size, nesting and output size, and no panics on any input.
 
 mod message;
@@ -27,8 +33,8 @@ use self::wire::{Reader, WireType};
 /// The media type this module decodes.
 pub const CONTENT_TYPE: &str = "application/vnd.kubernetes.protobuf";
 
-/// Bodies larger than this are refused, like kube-apiserver's default
-/// `--max-request-bytes`-derived limit for a single object (3 MiB).
+/// Bodies larger than this are refused: kube-apiserver's default limit on a write request's
+/// body (3 MiB).
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 
 /// The envelope's magic prefix, `k8s\0` (apimachinery
@@ -186,7 +192,9 @@ impl<'a> Envelope<'a> {
                     while !meta.is_empty() {
                         let (number, wire) = meta.key()?;
                         match number {
-                            1 => envelope.api_version = string_field(wire, &mut meta, "apiVersion")?,
+                            1 => {
+                                envelope.api_version = string_field(wire, &mut meta, "apiVersion")?
+                            }
                             2 => envelope.kind = string_field(wire, &mut meta, "kind")?,
                             _ => meta.skip(wire)?,
                         }

@@ -78,16 +78,17 @@ pub static CORE_V1_CSI_VOLUME_SOURCE: Message = Message {
         field(2, "readOnly", Ty::Bool),
         field(3, "fsType", Ty::String),
         map(4, "volumeAttributes", Ty::String),
-        field(5, "nodePublishSecretRef", Ty::Msg(&CORE_V1_LOCAL_OBJECT_REFERENCE)),
+        field(
+            5,
+            "nodePublishSecretRef",
+            Ty::Msg(&CORE_V1_LOCAL_OBJECT_REFERENCE),
+        ),
     ],
 };
 
 pub static CORE_V1_CAPABILITIES: Message = Message {
     name: "Capabilities",
-    fields: &[
-        list(1, "add", Ty::String),
-        list(2, "drop", Ty::String),
-    ],
+    fields: &[list(1, "add", Ty::String), list(2, "drop", Ty::String)],
 };
 
 pub static CORE_V1_CEPH_FS_VOLUME_SOURCE: Message = Message {
@@ -114,9 +115,7 @@ pub static CORE_V1_CINDER_VOLUME_SOURCE: Message = Message {
 
 pub static CORE_V1_CLIENT_IP_CONFIG: Message = Message {
     name: "ClientIPConfig",
-    fields: &[
-        field(1, "timeoutSeconds", Ty::Int32),
-    ],
+    fields: &[field(1, "timeoutSeconds", Ty::Int32)],
 };
 
 pub static CORE_V1_CLUSTER_TRUST_BUNDLE_PROJECTION: Message = Message {
@@ -203,9 +202,17 @@ pub static CORE_V1_CONTAINER: Message = Message {
         omit_zero(20, "terminationMessagePolicy", Ty::String),
         list(21, "volumeDevices", Ty::Msg(&CORE_V1_VOLUME_DEVICE)),
         field(22, "startupProbe", Ty::Msg(&CORE_V1_PROBE)),
-        list(23, "resizePolicy", Ty::Msg(&CORE_V1_CONTAINER_RESIZE_POLICY)),
+        list(
+            23,
+            "resizePolicy",
+            Ty::Msg(&CORE_V1_CONTAINER_RESIZE_POLICY),
+        ),
         field(24, "restartPolicy", Ty::String),
-        list(25, "restartPolicyRules", Ty::Msg(&CORE_V1_CONTAINER_RESTART_RULE)),
+        list(
+            25,
+            "restartPolicyRules",
+            Ty::Msg(&CORE_V1_CONTAINER_RESTART_RULE),
+        ),
     ],
 };
 
@@ -241,7 +248,11 @@ pub static CORE_V1_CONTAINER_RESTART_RULE: Message = Message {
     name: "ContainerRestartRule",
     fields: &[
         omit_zero(1, "action", Ty::String),
-        field(2, "exitCodes", Ty::Msg(&CORE_V1_CONTAINER_RESTART_RULE_ON_EXIT_CODES)),
+        field(
+            2,
+            "exitCodes",
+            Ty::Msg(&CORE_V1_CONTAINER_RESTART_RULE_ON_EXIT_CODES),
+        ),
     ],
 };
 
@@ -258,15 +269,17 @@ pub static CORE_V1_CONTAINER_STATE: Message = Message {
     fields: &[
         field(1, "waiting", Ty::Msg(&CORE_V1_CONTAINER_STATE_WAITING)),
         field(2, "running", Ty::Msg(&CORE_V1_CONTAINER_STATE_RUNNING)),
-        field(3, "terminated", Ty::Msg(&CORE_V1_CONTAINER_STATE_TERMINATED)),
+        field(
+            3,
+            "terminated",
+            Ty::Msg(&CORE_V1_CONTAINER_STATE_TERMINATED),
+        ),
     ],
 };
 
 pub static CORE_V1_CONTAINER_STATE_RUNNING: Message = Message {
     name: "ContainerStateRunning",
-    fields: &[
-        field(1, "startedAt", Ty::Time),
-    ],
+    fields: &[field(1, "startedAt", Ty::Time)],
 };
 
 pub static CORE_V1_CONTAINER_STATE_TERMINATED: Message = Message {
@@ -306,23 +319,23 @@ pub static CORE_V1_CONTAINER_STATUS: Message = Message {
         field(11, "resources", Ty::Msg(&CORE_V1_RESOURCE_REQUIREMENTS)),
         list(12, "volumeMounts", Ty::Msg(&CORE_V1_VOLUME_MOUNT_STATUS)),
         field(13, "user", Ty::Msg(&CORE_V1_CONTAINER_USER)),
-        list(14, "allocatedResourcesStatus", Ty::Msg(&CORE_V1_RESOURCE_STATUS)),
+        list(
+            14,
+            "allocatedResourcesStatus",
+            Ty::Msg(&CORE_V1_RESOURCE_STATUS),
+        ),
         field(15, "stopSignal", Ty::String),
     ],
 };
 
 pub static CORE_V1_CONTAINER_USER: Message = Message {
     name: "ContainerUser",
-    fields: &[
-        field(1, "linux", Ty::Msg(&CORE_V1_LINUX_CONTAINER_USER)),
-    ],
+    fields: &[field(1, "linux", Ty::Msg(&CORE_V1_LINUX_CONTAINER_USER))],
 };
 
 pub static CORE_V1_DOWNWARD_API_PROJECTION: Message = Message {
     name: "DownwardAPIProjection",
-    fields: &[
-        list(1, "items", Ty::Msg(&CORE_V1_DOWNWARD_API_VOLUME_FILE)),
-    ],
+    fields: &[list(1, "items", Ty::Msg(&CORE_V1_DOWNWARD_API_VOLUME_FILE))],
 };
 
 pub static CORE_V1_DOWNWARD_API_VOLUME_FILE: Message = Message {
@@ -330,7 +343,11 @@ pub static CORE_V1_DOWNWARD_API_VOLUME_FILE: Message = Message {
     fields: &[
         field(1, "path", Ty::String),
         field(2, "fieldRef", Ty::Msg(&CORE_V1_OBJECT_FIELD_SELECTOR)),
-        field(3, "resourceFieldRef", Ty::Msg(&CORE_V1_RESOURCE_FIELD_SELECTOR)),
+        field(
+            3,
+            "resourceFieldRef",
+            Ty::Msg(&CORE_V1_RESOURCE_FIELD_SELECTOR),
+        ),
         field(4, "mode", Ty::Int32),
         field(5, "user", Ty::Int64),
     ],
@@ -376,8 +393,16 @@ pub static CORE_V1_ENV_VAR_SOURCE: Message = Message {
     name: "EnvVarSource",
     fields: &[
         field(1, "fieldRef", Ty::Msg(&CORE_V1_OBJECT_FIELD_SELECTOR)),
-        field(2, "resourceFieldRef", Ty::Msg(&CORE_V1_RESOURCE_FIELD_SELECTOR)),
-        field(3, "configMapKeyRef", Ty::Msg(&CORE_V1_CONFIG_MAP_KEY_SELECTOR)),
+        field(
+            2,
+            "resourceFieldRef",
+            Ty::Msg(&CORE_V1_RESOURCE_FIELD_SELECTOR),
+        ),
+        field(
+            3,
+            "configMapKeyRef",
+            Ty::Msg(&CORE_V1_CONFIG_MAP_KEY_SELECTOR),
+        ),
         field(4, "secretKeyRef", Ty::Msg(&CORE_V1_SECRET_KEY_SELECTOR)),
         field(5, "fileKeyRef", Ty::Msg(&CORE_V1_FILE_KEY_SELECTOR)),
     ],
@@ -416,17 +441,27 @@ pub static CORE_V1_EPHEMERAL_CONTAINER_COMMON: Message = Message {
         omit_zero(20, "terminationMessagePolicy", Ty::String),
         list(21, "volumeDevices", Ty::Msg(&CORE_V1_VOLUME_DEVICE)),
         field(22, "startupProbe", Ty::Msg(&CORE_V1_PROBE)),
-        list(23, "resizePolicy", Ty::Msg(&CORE_V1_CONTAINER_RESIZE_POLICY)),
+        list(
+            23,
+            "resizePolicy",
+            Ty::Msg(&CORE_V1_CONTAINER_RESIZE_POLICY),
+        ),
         field(24, "restartPolicy", Ty::String),
-        list(25, "restartPolicyRules", Ty::Msg(&CORE_V1_CONTAINER_RESTART_RULE)),
+        list(
+            25,
+            "restartPolicyRules",
+            Ty::Msg(&CORE_V1_CONTAINER_RESTART_RULE),
+        ),
     ],
 };
 
 pub static CORE_V1_EPHEMERAL_VOLUME_SOURCE: Message = Message {
     name: "EphemeralVolumeSource",
-    fields: &[
-        field(1, "volumeClaimTemplate", Ty::Msg(&CORE_V1_PERSISTENT_VOLUME_CLAIM_TEMPLATE)),
-    ],
+    fields: &[field(
+        1,
+        "volumeClaimTemplate",
+        Ty::Msg(&CORE_V1_PERSISTENT_VOLUME_CLAIM_TEMPLATE),
+    )],
 };
 
 pub static CORE_V1_EVICTION_RESPONDER: Message = Message {
@@ -439,9 +474,7 @@ pub static CORE_V1_EVICTION_RESPONDER: Message = Message {
 
 pub static CORE_V1_EXEC_ACTION: Message = Message {
     name: "ExecAction",
-    fields: &[
-        list(1, "command", Ty::String),
-    ],
+    fields: &[list(1, "command", Ty::String)],
 };
 
 pub static CORE_V1_FC_VOLUME_SOURCE: Message = Message {
@@ -535,33 +568,22 @@ pub static CORE_V1_HTTP_GET_ACTION: Message = Message {
 
 pub static CORE_V1_HTTP_HEADER: Message = Message {
     name: "HTTPHeader",
-    fields: &[
-        field(1, "name", Ty::String),
-        field(2, "value", Ty::String),
-    ],
+    fields: &[field(1, "name", Ty::String), field(2, "value", Ty::String)],
 };
 
 pub static CORE_V1_HOST_ALIAS: Message = Message {
     name: "HostAlias",
-    fields: &[
-        field(1, "ip", Ty::String),
-        list(2, "hostnames", Ty::String),
-    ],
+    fields: &[field(1, "ip", Ty::String), list(2, "hostnames", Ty::String)],
 };
 
 pub static CORE_V1_HOST_IP: Message = Message {
     name: "HostIP",
-    fields: &[
-        field(1, "ip", Ty::String),
-    ],
+    fields: &[field(1, "ip", Ty::String)],
 };
 
 pub static CORE_V1_HOST_PATH_VOLUME_SOURCE: Message = Message {
     name: "HostPathVolumeSource",
-    fields: &[
-        field(1, "path", Ty::String),
-        field(2, "type", Ty::String),
-    ],
+    fields: &[field(1, "path", Ty::String), field(2, "type", Ty::String)],
 };
 
 pub static CORE_V1_ISCSI_VOLUME_SOURCE: Message = Message {
@@ -591,9 +613,7 @@ pub static CORE_V1_IMAGE_VOLUME_SOURCE: Message = Message {
 
 pub static CORE_V1_IMAGE_VOLUME_STATUS: Message = Message {
     name: "ImageVolumeStatus",
-    fields: &[
-        omit_zero(1, "imageRef", Ty::String),
-    ],
+    fields: &[omit_zero(1, "imageRef", Ty::String)],
 };
 
 pub static CORE_V1_KEY_TO_PATH: Message = Message {
@@ -646,16 +666,12 @@ pub static CORE_V1_LOAD_BALANCER_INGRESS: Message = Message {
 
 pub static CORE_V1_LOAD_BALANCER_STATUS: Message = Message {
     name: "LoadBalancerStatus",
-    fields: &[
-        list(1, "ingress", Ty::Msg(&CORE_V1_LOAD_BALANCER_INGRESS)),
-    ],
+    fields: &[list(1, "ingress", Ty::Msg(&CORE_V1_LOAD_BALANCER_INGRESS))],
 };
 
 pub static CORE_V1_LOCAL_OBJECT_REFERENCE: Message = Message {
     name: "LocalObjectReference",
-    fields: &[
-        omit_zero(1, "name", Ty::String),
-    ],
+    fields: &[omit_zero(1, "name", Ty::String)],
 };
 
 pub static CORE_V1_MODIFY_VOLUME_STATUS: Message = Message {
@@ -697,9 +713,7 @@ pub static CORE_V1_NAMESPACE_CONDITION: Message = Message {
 
 pub static CORE_V1_NAMESPACE_SPEC: Message = Message {
     name: "NamespaceSpec",
-    fields: &[
-        list(1, "finalizers", Ty::String),
-    ],
+    fields: &[list(1, "finalizers", Ty::String)],
 };
 
 pub static CORE_V1_NAMESPACE_STATUS: Message = Message {
@@ -713,8 +727,16 @@ pub static CORE_V1_NAMESPACE_STATUS: Message = Message {
 pub static CORE_V1_NODE_AFFINITY: Message = Message {
     name: "NodeAffinity",
     fields: &[
-        field(1, "requiredDuringSchedulingIgnoredDuringExecution", Ty::Msg(&CORE_V1_NODE_SELECTOR)),
-        list(2, "preferredDuringSchedulingIgnoredDuringExecution", Ty::Msg(&CORE_V1_PREFERRED_SCHEDULING_TERM)),
+        field(
+            1,
+            "requiredDuringSchedulingIgnoredDuringExecution",
+            Ty::Msg(&CORE_V1_NODE_SELECTOR),
+        ),
+        list(
+            2,
+            "preferredDuringSchedulingIgnoredDuringExecution",
+            Ty::Msg(&CORE_V1_PREFERRED_SCHEDULING_TERM),
+        ),
     ],
 };
 
@@ -740,16 +762,26 @@ pub static CORE_V1_NODE_ALLOCATABLE_RESOURCE_CLAIM_STATUS: Message = Message {
     fields: &[
         field(1, "resourceClaimName", Ty::String),
         list(2, "containers", Ty::String),
-        list(4, "mapping", Ty::Msg(&CORE_V1_NODE_ALLOCATABLE_MAPPED_RESOURCES)),
-        list(5, "overhead", Ty::Msg(&CORE_V1_NODE_ALLOCATABLE_OVERHEAD_RESOURCES)),
+        list(
+            4,
+            "mapping",
+            Ty::Msg(&CORE_V1_NODE_ALLOCATABLE_MAPPED_RESOURCES),
+        ),
+        list(
+            5,
+            "overhead",
+            Ty::Msg(&CORE_V1_NODE_ALLOCATABLE_OVERHEAD_RESOURCES),
+        ),
     ],
 };
 
 pub static CORE_V1_NODE_SELECTOR: Message = Message {
     name: "NodeSelector",
-    fields: &[
-        list_or_null(1, "nodeSelectorTerms", Ty::Msg(&CORE_V1_NODE_SELECTOR_TERM)),
-    ],
+    fields: &[list_or_null(
+        1,
+        "nodeSelectorTerms",
+        Ty::Msg(&CORE_V1_NODE_SELECTOR_TERM),
+    )],
 };
 
 pub static CORE_V1_NODE_SELECTOR_REQUIREMENT: Message = Message {
@@ -764,8 +796,16 @@ pub static CORE_V1_NODE_SELECTOR_REQUIREMENT: Message = Message {
 pub static CORE_V1_NODE_SELECTOR_TERM: Message = Message {
     name: "NodeSelectorTerm",
     fields: &[
-        list(1, "matchExpressions", Ty::Msg(&CORE_V1_NODE_SELECTOR_REQUIREMENT)),
-        list(2, "matchFields", Ty::Msg(&CORE_V1_NODE_SELECTOR_REQUIREMENT)),
+        list(
+            1,
+            "matchExpressions",
+            Ty::Msg(&CORE_V1_NODE_SELECTOR_REQUIREMENT),
+        ),
+        list(
+            2,
+            "matchFields",
+            Ty::Msg(&CORE_V1_NODE_SELECTOR_REQUIREMENT),
+        ),
     ],
 };
 
@@ -795,7 +835,11 @@ pub static CORE_V1_PERSISTENT_VOLUME_CLAIM: Message = Message {
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
         field(2, "spec", Ty::Msg(&CORE_V1_PERSISTENT_VOLUME_CLAIM_SPEC)),
-        field(3, "status", Ty::Msg(&CORE_V1_PERSISTENT_VOLUME_CLAIM_STATUS)),
+        field(
+            3,
+            "status",
+            Ty::Msg(&CORE_V1_PERSISTENT_VOLUME_CLAIM_STATUS),
+        ),
     ],
 };
 
@@ -815,12 +859,20 @@ pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_SPEC: Message = Message {
     name: "PersistentVolumeClaimSpec",
     fields: &[
         list(1, "accessModes", Ty::String),
-        field(2, "resources", Ty::Msg(&CORE_V1_VOLUME_RESOURCE_REQUIREMENTS)),
+        field(
+            2,
+            "resources",
+            Ty::Msg(&CORE_V1_VOLUME_RESOURCE_REQUIREMENTS),
+        ),
         omit_zero(3, "volumeName", Ty::String),
         field(4, "selector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
         field(5, "storageClassName", Ty::String),
         field(6, "volumeMode", Ty::String),
-        field(7, "dataSource", Ty::Msg(&CORE_V1_TYPED_LOCAL_OBJECT_REFERENCE)),
+        field(
+            7,
+            "dataSource",
+            Ty::Msg(&CORE_V1_TYPED_LOCAL_OBJECT_REFERENCE),
+        ),
         field(8, "dataSourceRef", Ty::Msg(&CORE_V1_TYPED_OBJECT_REFERENCE)),
         field(9, "volumeAttributesClassName", Ty::String),
     ],
@@ -832,11 +884,19 @@ pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_STATUS: Message = Message {
         omit_zero(1, "phase", Ty::String),
         list(2, "accessModes", Ty::String),
         map(3, "capacity", Ty::Quantity),
-        list(4, "conditions", Ty::Msg(&CORE_V1_PERSISTENT_VOLUME_CLAIM_CONDITION)),
+        list(
+            4,
+            "conditions",
+            Ty::Msg(&CORE_V1_PERSISTENT_VOLUME_CLAIM_CONDITION),
+        ),
         map(5, "allocatedResources", Ty::Quantity),
         map(7, "allocatedResourceStatuses", Ty::String),
         field(8, "currentVolumeAttributesClassName", Ty::String),
-        field(9, "modifyVolumeStatus", Ty::Msg(&CORE_V1_MODIFY_VOLUME_STATUS)),
+        field(
+            9,
+            "modifyVolumeStatus",
+            Ty::Msg(&CORE_V1_MODIFY_VOLUME_STATUS),
+        ),
         field(10, "healthStatus", Ty::Msg(&CORE_V1_VOLUME_HEALTH_STATUS)),
     ],
 };
@@ -877,8 +937,16 @@ pub static CORE_V1_POD: Message = Message {
 pub static CORE_V1_POD_AFFINITY: Message = Message {
     name: "PodAffinity",
     fields: &[
-        list(1, "requiredDuringSchedulingIgnoredDuringExecution", Ty::Msg(&CORE_V1_POD_AFFINITY_TERM)),
-        list(2, "preferredDuringSchedulingIgnoredDuringExecution", Ty::Msg(&CORE_V1_WEIGHTED_POD_AFFINITY_TERM)),
+        list(
+            1,
+            "requiredDuringSchedulingIgnoredDuringExecution",
+            Ty::Msg(&CORE_V1_POD_AFFINITY_TERM),
+        ),
+        list(
+            2,
+            "preferredDuringSchedulingIgnoredDuringExecution",
+            Ty::Msg(&CORE_V1_WEIGHTED_POD_AFFINITY_TERM),
+        ),
     ],
 };
 
@@ -897,8 +965,16 @@ pub static CORE_V1_POD_AFFINITY_TERM: Message = Message {
 pub static CORE_V1_POD_ANTI_AFFINITY: Message = Message {
     name: "PodAntiAffinity",
     fields: &[
-        list(1, "requiredDuringSchedulingIgnoredDuringExecution", Ty::Msg(&CORE_V1_POD_AFFINITY_TERM)),
-        list(2, "preferredDuringSchedulingIgnoredDuringExecution", Ty::Msg(&CORE_V1_WEIGHTED_POD_AFFINITY_TERM)),
+        list(
+            1,
+            "requiredDuringSchedulingIgnoredDuringExecution",
+            Ty::Msg(&CORE_V1_POD_AFFINITY_TERM),
+        ),
+        list(
+            2,
+            "preferredDuringSchedulingIgnoredDuringExecution",
+            Ty::Msg(&CORE_V1_WEIGHTED_POD_AFFINITY_TERM),
+        ),
     ],
 };
 
@@ -949,30 +1025,28 @@ pub static CORE_V1_POD_DNS_CONFIG_OPTION: Message = Message {
 pub static CORE_V1_POD_EXTENDED_RESOURCE_CLAIM_STATUS: Message = Message {
     name: "PodExtendedResourceClaimStatus",
     fields: &[
-        list_or_null(1, "requestMappings", Ty::Msg(&CORE_V1_CONTAINER_EXTENDED_RESOURCE_REQUEST)),
+        list_or_null(
+            1,
+            "requestMappings",
+            Ty::Msg(&CORE_V1_CONTAINER_EXTENDED_RESOURCE_REQUEST),
+        ),
         field(2, "resourceClaimName", Ty::String),
     ],
 };
 
 pub static CORE_V1_POD_IP: Message = Message {
     name: "PodIP",
-    fields: &[
-        field(1, "ip", Ty::String),
-    ],
+    fields: &[field(1, "ip", Ty::String)],
 };
 
 pub static CORE_V1_POD_OS: Message = Message {
     name: "PodOS",
-    fields: &[
-        field(1, "name", Ty::String),
-    ],
+    fields: &[field(1, "name", Ty::String)],
 };
 
 pub static CORE_V1_POD_READINESS_GATE: Message = Message {
     name: "PodReadinessGate",
-    fields: &[
-        field(1, "conditionType", Ty::String),
-    ],
+    fields: &[field(1, "conditionType", Ty::String)],
 };
 
 pub static CORE_V1_POD_RESOURCE_CLAIM: Message = Message {
@@ -994,16 +1068,12 @@ pub static CORE_V1_POD_RESOURCE_CLAIM_STATUS: Message = Message {
 
 pub static CORE_V1_POD_SCHEDULING_GATE: Message = Message {
     name: "PodSchedulingGate",
-    fields: &[
-        field(1, "name", Ty::String),
-    ],
+    fields: &[field(1, "name", Ty::String)],
 };
 
 pub static CORE_V1_POD_SCHEDULING_GROUP: Message = Message {
     name: "PodSchedulingGroup",
-    fields: &[
-        field(1, "podGroupName", Ty::String),
-    ],
+    fields: &[field(1, "podGroupName", Ty::String)],
 };
 
 pub static CORE_V1_POD_SECURITY_CONTEXT: Message = Message {
@@ -1016,7 +1086,11 @@ pub static CORE_V1_POD_SECURITY_CONTEXT: Message = Message {
         field(5, "fsGroup", Ty::Int64),
         field(6, "runAsGroup", Ty::Int64),
         list(7, "sysctls", Ty::Msg(&CORE_V1_SYSCTL)),
-        field(8, "windowsOptions", Ty::Msg(&CORE_V1_WINDOWS_SECURITY_CONTEXT_OPTIONS)),
+        field(
+            8,
+            "windowsOptions",
+            Ty::Msg(&CORE_V1_WINDOWS_SECURITY_CONTEXT_OPTIONS),
+        ),
         field(9, "fsGroupChangePolicy", Ty::String),
         field(10, "seccompProfile", Ty::Msg(&CORE_V1_SECCOMP_PROFILE)),
         field(11, "appArmorProfile", Ty::Msg(&CORE_V1_APP_ARMOR_PROFILE)),
@@ -1041,8 +1115,16 @@ pub static CORE_V1_POD_SPEC: Message = Message {
         omit_zero(11, "hostNetwork", Ty::Bool),
         omit_zero(12, "hostPID", Ty::Bool),
         omit_zero(13, "hostIPC", Ty::Bool),
-        field(14, "securityContext", Ty::Msg(&CORE_V1_POD_SECURITY_CONTEXT)),
-        list(15, "imagePullSecrets", Ty::Msg(&CORE_V1_LOCAL_OBJECT_REFERENCE)),
+        field(
+            14,
+            "securityContext",
+            Ty::Msg(&CORE_V1_POD_SECURITY_CONTEXT),
+        ),
+        list(
+            15,
+            "imagePullSecrets",
+            Ty::Msg(&CORE_V1_LOCAL_OBJECT_REFERENCE),
+        ),
         omit_zero(16, "hostname", Ty::String),
         omit_zero(17, "subdomain", Ty::String),
         field(18, "affinity", Ty::Msg(&CORE_V1_AFFINITY)),
@@ -1060,8 +1142,16 @@ pub static CORE_V1_POD_SPEC: Message = Message {
         field(30, "enableServiceLinks", Ty::Bool),
         field(31, "preemptionPolicy", Ty::String),
         map(32, "overhead", Ty::Quantity),
-        list(33, "topologySpreadConstraints", Ty::Msg(&CORE_V1_TOPOLOGY_SPREAD_CONSTRAINT)),
-        list(34, "ephemeralContainers", Ty::Msg(&CORE_V1_EPHEMERAL_CONTAINER)),
+        list(
+            33,
+            "topologySpreadConstraints",
+            Ty::Msg(&CORE_V1_TOPOLOGY_SPREAD_CONSTRAINT),
+        ),
+        list(
+            34,
+            "ephemeralContainers",
+            Ty::Msg(&CORE_V1_EPHEMERAL_CONTAINER),
+        ),
         field(35, "setHostnameAsFQDN", Ty::Bool),
         field(36, "os", Ty::Msg(&CORE_V1_POD_OS)),
         field(37, "hostUsers", Ty::Bool),
@@ -1069,8 +1159,16 @@ pub static CORE_V1_POD_SPEC: Message = Message {
         list(39, "resourceClaims", Ty::Msg(&CORE_V1_POD_RESOURCE_CLAIM)),
         field(40, "resources", Ty::Msg(&CORE_V1_RESOURCE_REQUIREMENTS)),
         field(41, "hostnameOverride", Ty::String),
-        field(43, "schedulingGroup", Ty::Msg(&CORE_V1_POD_SCHEDULING_GROUP)),
-        list(44, "evictionResponders", Ty::Msg(&CORE_V1_EVICTION_RESPONDER)),
+        field(
+            43,
+            "schedulingGroup",
+            Ty::Msg(&CORE_V1_POD_SCHEDULING_GROUP),
+        ),
+        list(
+            44,
+            "evictionResponders",
+            Ty::Msg(&CORE_V1_EVICTION_RESPONDER),
+        ),
     ],
 };
 
@@ -1086,18 +1184,38 @@ pub static CORE_V1_POD_STATUS: Message = Message {
         field(7, "startTime", Ty::Time),
         list(8, "containerStatuses", Ty::Msg(&CORE_V1_CONTAINER_STATUS)),
         omit_zero(9, "qosClass", Ty::String),
-        list(10, "initContainerStatuses", Ty::Msg(&CORE_V1_CONTAINER_STATUS)),
+        list(
+            10,
+            "initContainerStatuses",
+            Ty::Msg(&CORE_V1_CONTAINER_STATUS),
+        ),
         omit_zero(11, "nominatedNodeName", Ty::String),
         list(12, "podIPs", Ty::Msg(&CORE_V1_POD_IP)),
-        list(13, "ephemeralContainerStatuses", Ty::Msg(&CORE_V1_CONTAINER_STATUS)),
+        list(
+            13,
+            "ephemeralContainerStatuses",
+            Ty::Msg(&CORE_V1_CONTAINER_STATUS),
+        ),
         omit_zero(14, "resize", Ty::String),
-        list(15, "resourceClaimStatuses", Ty::Msg(&CORE_V1_POD_RESOURCE_CLAIM_STATUS)),
+        list(
+            15,
+            "resourceClaimStatuses",
+            Ty::Msg(&CORE_V1_POD_RESOURCE_CLAIM_STATUS),
+        ),
         list(16, "hostIPs", Ty::Msg(&CORE_V1_HOST_IP)),
         omit_zero(17, "observedGeneration", Ty::Int64),
-        field(18, "extendedResourceClaimStatus", Ty::Msg(&CORE_V1_POD_EXTENDED_RESOURCE_CLAIM_STATUS)),
+        field(
+            18,
+            "extendedResourceClaimStatus",
+            Ty::Msg(&CORE_V1_POD_EXTENDED_RESOURCE_CLAIM_STATUS),
+        ),
         map(19, "allocatedResources", Ty::Quantity),
         field(20, "resources", Ty::Msg(&CORE_V1_RESOURCE_REQUIREMENTS)),
-        list(21, "nodeAllocatableResourceClaimStatuses", Ty::Msg(&CORE_V1_NODE_ALLOCATABLE_RESOURCE_CLAIM_STATUS)),
+        list(
+            21,
+            "nodeAllocatableResourceClaimStatuses",
+            Ty::Msg(&CORE_V1_NODE_ALLOCATABLE_RESOURCE_CLAIM_STATUS),
+        ),
         list(22, "volumeHealth", Ty::Msg(&CORE_V1_POD_VOLUME_HEALTH)),
     ],
 };
@@ -1114,7 +1232,11 @@ pub static CORE_V1_POD_VOLUME_HEALTH: Message = Message {
     name: "PodVolumeHealth",
     fields: &[
         field(1, "name", Ty::String),
-        list(2, "healthConditions", Ty::Msg(&CORE_V1_VOLUME_HEALTH_CONDITION)),
+        list(
+            2,
+            "healthConditions",
+            Ty::Msg(&CORE_V1_VOLUME_HEALTH_CONDITION),
+        ),
         field(3, "lastTransitionTime", Ty::Time),
     ],
 };
@@ -1249,10 +1371,7 @@ pub static CORE_V1_RESOURCE_QUOTA_SPEC: Message = Message {
 
 pub static CORE_V1_RESOURCE_QUOTA_STATUS: Message = Message {
     name: "ResourceQuotaStatus",
-    fields: &[
-        map(1, "hard", Ty::Quantity),
-        map(2, "used", Ty::Quantity),
-    ],
+    fields: &[map(1, "hard", Ty::Quantity), map(2, "used", Ty::Quantity)],
 };
 
 pub static CORE_V1_RESOURCE_REQUIREMENTS: Message = Message {
@@ -1300,9 +1419,11 @@ pub static CORE_V1_SCALE_IO_VOLUME_SOURCE: Message = Message {
 
 pub static CORE_V1_SCOPE_SELECTOR: Message = Message {
     name: "ScopeSelector",
-    fields: &[
-        list(1, "matchExpressions", Ty::Msg(&CORE_V1_SCOPED_RESOURCE_SELECTOR_REQUIREMENT)),
-    ],
+    fields: &[list(
+        1,
+        "matchExpressions",
+        Ty::Msg(&CORE_V1_SCOPED_RESOURCE_SELECTOR_REQUIREMENT),
+    )],
 };
 
 pub static CORE_V1_SCOPED_RESOURCE_SELECTOR_REQUIREMENT: Message = Message {
@@ -1382,7 +1503,11 @@ pub static CORE_V1_SECURITY_CONTEXT: Message = Message {
         field(7, "allowPrivilegeEscalation", Ty::Bool),
         field(8, "runAsGroup", Ty::Int64),
         field(9, "procMount", Ty::String),
-        field(10, "windowsOptions", Ty::Msg(&CORE_V1_WINDOWS_SECURITY_CONTEXT_OPTIONS)),
+        field(
+            10,
+            "windowsOptions",
+            Ty::Msg(&CORE_V1_WINDOWS_SECURITY_CONTEXT_OPTIONS),
+        ),
         field(11, "seccompProfile", Ty::Msg(&CORE_V1_SECCOMP_PROFILE)),
         field(12, "appArmorProfile", Ty::Msg(&CORE_V1_APP_ARMOR_PROFILE)),
     ],
@@ -1402,7 +1527,11 @@ pub static CORE_V1_SERVICE_ACCOUNT: Message = Message {
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
         list(2, "secrets", Ty::Msg(&CORE_V1_OBJECT_REFERENCE)),
-        list(3, "imagePullSecrets", Ty::Msg(&CORE_V1_LOCAL_OBJECT_REFERENCE)),
+        list(
+            3,
+            "imagePullSecrets",
+            Ty::Msg(&CORE_V1_LOCAL_OBJECT_REFERENCE),
+        ),
         field(4, "automountServiceAccountToken", Ty::Bool),
     ],
 };
@@ -1444,7 +1573,11 @@ pub static CORE_V1_SERVICE_SPEC: Message = Message {
         omit_zero(11, "externalTrafficPolicy", Ty::String),
         omit_zero(12, "healthCheckNodePort", Ty::Int32),
         omit_zero(13, "publishNotReadyAddresses", Ty::Bool),
-        field(14, "sessionAffinityConfig", Ty::Msg(&CORE_V1_SESSION_AFFINITY_CONFIG)),
+        field(
+            14,
+            "sessionAffinityConfig",
+            Ty::Msg(&CORE_V1_SESSION_AFFINITY_CONFIG),
+        ),
         field(17, "ipFamilyPolicy", Ty::String),
         list(18, "clusterIPs", Ty::String),
         list(19, "ipFamilies", Ty::String),
@@ -1465,16 +1598,12 @@ pub static CORE_V1_SERVICE_STATUS: Message = Message {
 
 pub static CORE_V1_SESSION_AFFINITY_CONFIG: Message = Message {
     name: "SessionAffinityConfig",
-    fields: &[
-        field(1, "clientIP", Ty::Msg(&CORE_V1_CLIENT_IP_CONFIG)),
-    ],
+    fields: &[field(1, "clientIP", Ty::Msg(&CORE_V1_CLIENT_IP_CONFIG))],
 };
 
 pub static CORE_V1_SLEEP_ACTION: Message = Message {
     name: "SleepAction",
-    fields: &[
-        field(1, "seconds", Ty::Int64),
-    ],
+    fields: &[field(1, "seconds", Ty::Int64)],
 };
 
 pub static CORE_V1_STORAGE_OS_VOLUME_SOURCE: Message = Message {
@@ -1490,10 +1619,7 @@ pub static CORE_V1_STORAGE_OS_VOLUME_SOURCE: Message = Message {
 
 pub static CORE_V1_SYSCTL: Message = Message {
     name: "Sysctl",
-    fields: &[
-        field(1, "name", Ty::String),
-        field(2, "value", Ty::String),
-    ],
+    fields: &[field(1, "name", Ty::String), field(2, "value", Ty::String)],
 };
 
 pub static CORE_V1_TCP_SOCKET_ACTION: Message = Message {
@@ -1576,7 +1702,11 @@ pub static CORE_V1_VOLUME_HEALTH_CONDITION: Message = Message {
 pub static CORE_V1_VOLUME_HEALTH_STATUS: Message = Message {
     name: "VolumeHealthStatus",
     fields: &[
-        list(1, "healthConditions", Ty::Msg(&CORE_V1_VOLUME_HEALTH_CONDITION)),
+        list(
+            1,
+            "healthConditions",
+            Ty::Msg(&CORE_V1_VOLUME_HEALTH_CONDITION),
+        ),
         field(2, "lastTransitionTime", Ty::Time),
     ],
 };
@@ -1612,9 +1742,21 @@ pub static CORE_V1_VOLUME_PROJECTION: Message = Message {
         field(1, "secret", Ty::Msg(&CORE_V1_SECRET_PROJECTION)),
         field(2, "downwardAPI", Ty::Msg(&CORE_V1_DOWNWARD_API_PROJECTION)),
         field(3, "configMap", Ty::Msg(&CORE_V1_CONFIG_MAP_PROJECTION)),
-        field(4, "serviceAccountToken", Ty::Msg(&CORE_V1_SERVICE_ACCOUNT_TOKEN_PROJECTION)),
-        field(5, "clusterTrustBundle", Ty::Msg(&CORE_V1_CLUSTER_TRUST_BUNDLE_PROJECTION)),
-        field(6, "podCertificate", Ty::Msg(&CORE_V1_POD_CERTIFICATE_PROJECTION)),
+        field(
+            4,
+            "serviceAccountToken",
+            Ty::Msg(&CORE_V1_SERVICE_ACCOUNT_TOKEN_PROJECTION),
+        ),
+        field(
+            5,
+            "clusterTrustBundle",
+            Ty::Msg(&CORE_V1_CLUSTER_TRUST_BUNDLE_PROJECTION),
+        ),
+        field(
+            6,
+            "podCertificate",
+            Ty::Msg(&CORE_V1_POD_CERTIFICATE_PROJECTION),
+        ),
     ],
 };
 
@@ -1631,28 +1773,56 @@ pub static CORE_V1_VOLUME_SOURCE: Message = Message {
     fields: &[
         field(1, "hostPath", Ty::Msg(&CORE_V1_HOST_PATH_VOLUME_SOURCE)),
         field(2, "emptyDir", Ty::Msg(&CORE_V1_EMPTY_DIR_VOLUME_SOURCE)),
-        field(3, "gcePersistentDisk", Ty::Msg(&CORE_V1_GCE_PERSISTENT_DISK_VOLUME_SOURCE)),
-        field(4, "awsElasticBlockStore", Ty::Msg(&CORE_V1_AWS_ELASTIC_BLOCK_STORE_VOLUME_SOURCE)),
+        field(
+            3,
+            "gcePersistentDisk",
+            Ty::Msg(&CORE_V1_GCE_PERSISTENT_DISK_VOLUME_SOURCE),
+        ),
+        field(
+            4,
+            "awsElasticBlockStore",
+            Ty::Msg(&CORE_V1_AWS_ELASTIC_BLOCK_STORE_VOLUME_SOURCE),
+        ),
         field(5, "gitRepo", Ty::Msg(&CORE_V1_GIT_REPO_VOLUME_SOURCE)),
         field(6, "secret", Ty::Msg(&CORE_V1_SECRET_VOLUME_SOURCE)),
         field(7, "nfs", Ty::Msg(&CORE_V1_NFS_VOLUME_SOURCE)),
         field(8, "iscsi", Ty::Msg(&CORE_V1_ISCSI_VOLUME_SOURCE)),
         field(9, "glusterfs", Ty::Msg(&CORE_V1_GLUSTERFS_VOLUME_SOURCE)),
-        field(10, "persistentVolumeClaim", Ty::Msg(&CORE_V1_PERSISTENT_VOLUME_CLAIM_VOLUME_SOURCE)),
+        field(
+            10,
+            "persistentVolumeClaim",
+            Ty::Msg(&CORE_V1_PERSISTENT_VOLUME_CLAIM_VOLUME_SOURCE),
+        ),
         field(11, "rbd", Ty::Msg(&CORE_V1_RBD_VOLUME_SOURCE)),
         field(12, "flexVolume", Ty::Msg(&CORE_V1_FLEX_VOLUME_SOURCE)),
         field(13, "cinder", Ty::Msg(&CORE_V1_CINDER_VOLUME_SOURCE)),
         field(14, "cephfs", Ty::Msg(&CORE_V1_CEPH_FS_VOLUME_SOURCE)),
         field(15, "flocker", Ty::Msg(&CORE_V1_FLOCKER_VOLUME_SOURCE)),
-        field(16, "downwardAPI", Ty::Msg(&CORE_V1_DOWNWARD_API_VOLUME_SOURCE)),
+        field(
+            16,
+            "downwardAPI",
+            Ty::Msg(&CORE_V1_DOWNWARD_API_VOLUME_SOURCE),
+        ),
         field(17, "fc", Ty::Msg(&CORE_V1_FC_VOLUME_SOURCE)),
         field(18, "azureFile", Ty::Msg(&CORE_V1_AZURE_FILE_VOLUME_SOURCE)),
         field(19, "configMap", Ty::Msg(&CORE_V1_CONFIG_MAP_VOLUME_SOURCE)),
-        field(20, "vsphereVolume", Ty::Msg(&CORE_V1_VSPHERE_VIRTUAL_DISK_VOLUME_SOURCE)),
+        field(
+            20,
+            "vsphereVolume",
+            Ty::Msg(&CORE_V1_VSPHERE_VIRTUAL_DISK_VOLUME_SOURCE),
+        ),
         field(21, "quobyte", Ty::Msg(&CORE_V1_QUOBYTE_VOLUME_SOURCE)),
         field(22, "azureDisk", Ty::Msg(&CORE_V1_AZURE_DISK_VOLUME_SOURCE)),
-        field(23, "photonPersistentDisk", Ty::Msg(&CORE_V1_PHOTON_PERSISTENT_DISK_VOLUME_SOURCE)),
-        field(24, "portworxVolume", Ty::Msg(&CORE_V1_PORTWORX_VOLUME_SOURCE)),
+        field(
+            23,
+            "photonPersistentDisk",
+            Ty::Msg(&CORE_V1_PHOTON_PERSISTENT_DISK_VOLUME_SOURCE),
+        ),
+        field(
+            24,
+            "portworxVolume",
+            Ty::Msg(&CORE_V1_PORTWORX_VOLUME_SOURCE),
+        ),
         field(25, "scaleIO", Ty::Msg(&CORE_V1_SCALE_IO_VOLUME_SOURCE)),
         field(26, "projected", Ty::Msg(&CORE_V1_PROJECTED_VOLUME_SOURCE)),
         field(27, "storageos", Ty::Msg(&CORE_V1_STORAGE_OS_VOLUME_SOURCE)),
@@ -1664,9 +1834,7 @@ pub static CORE_V1_VOLUME_SOURCE: Message = Message {
 
 pub static CORE_V1_VOLUME_STATUS: Message = Message {
     name: "VolumeStatus",
-    fields: &[
-        field(1, "image", Ty::Msg(&CORE_V1_IMAGE_VOLUME_STATUS)),
-    ],
+    fields: &[field(1, "image", Ty::Msg(&CORE_V1_IMAGE_VOLUME_STATUS))],
 };
 
 pub static CORE_V1_VSPHERE_VIRTUAL_DISK_VOLUME_SOURCE: Message = Message {
@@ -1725,7 +1893,11 @@ pub static APPS_V1_DAEMON_SET_SPEC: Message = Message {
     fields: &[
         field_or_null(1, "selector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
         field(2, "template", Ty::Msg(&CORE_V1_POD_TEMPLATE_SPEC)),
-        field(3, "updateStrategy", Ty::Msg(&APPS_V1_DAEMON_SET_UPDATE_STRATEGY)),
+        field(
+            3,
+            "updateStrategy",
+            Ty::Msg(&APPS_V1_DAEMON_SET_UPDATE_STRATEGY),
+        ),
         omit_zero(4, "minReadySeconds", Ty::Int32),
         field(6, "revisionHistoryLimit", Ty::Int32),
     ],
@@ -1751,7 +1923,11 @@ pub static APPS_V1_DAEMON_SET_UPDATE_STRATEGY: Message = Message {
     name: "DaemonSetUpdateStrategy",
     fields: &[
         omit_zero(1, "type", Ty::String),
-        field(2, "rollingUpdate", Ty::Msg(&APPS_V1_ROLLING_UPDATE_DAEMON_SET)),
+        field(
+            2,
+            "rollingUpdate",
+            Ty::Msg(&APPS_V1_ROLLING_UPDATE_DAEMON_SET),
+        ),
     ],
 };
 
@@ -1809,7 +1985,11 @@ pub static APPS_V1_DEPLOYMENT_STRATEGY: Message = Message {
     name: "DeploymentStrategy",
     fields: &[
         omit_zero(1, "type", Ty::String),
-        field(2, "rollingUpdate", Ty::Msg(&APPS_V1_ROLLING_UPDATE_DEPLOYMENT)),
+        field(
+            2,
+            "rollingUpdate",
+            Ty::Msg(&APPS_V1_ROLLING_UPDATE_DEPLOYMENT),
+        ),
     ],
 };
 
@@ -1902,9 +2082,7 @@ pub static APPS_V1_STATEFUL_SET_CONDITION: Message = Message {
 
 pub static APPS_V1_STATEFUL_SET_ORDINALS: Message = Message {
     name: "StatefulSetOrdinals",
-    fields: &[
-        field(1, "start", Ty::Int32),
-    ],
+    fields: &[field(1, "start", Ty::Int32)],
 };
 
 pub static APPS_V1_STATEFUL_SET_PERSISTENT_VOLUME_CLAIM_RETENTION_POLICY: Message = Message {
@@ -1921,13 +2099,25 @@ pub static APPS_V1_STATEFUL_SET_SPEC: Message = Message {
         field(1, "replicas", Ty::Int32),
         field_or_null(2, "selector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
         field(3, "template", Ty::Msg(&CORE_V1_POD_TEMPLATE_SPEC)),
-        list(4, "volumeClaimTemplates", Ty::Msg(&CORE_V1_PERSISTENT_VOLUME_CLAIM)),
+        list(
+            4,
+            "volumeClaimTemplates",
+            Ty::Msg(&CORE_V1_PERSISTENT_VOLUME_CLAIM),
+        ),
         field(5, "serviceName", Ty::String),
         omit_zero(6, "podManagementPolicy", Ty::String),
-        field(7, "updateStrategy", Ty::Msg(&APPS_V1_STATEFUL_SET_UPDATE_STRATEGY)),
+        field(
+            7,
+            "updateStrategy",
+            Ty::Msg(&APPS_V1_STATEFUL_SET_UPDATE_STRATEGY),
+        ),
         field(8, "revisionHistoryLimit", Ty::Int32),
         omit_zero(9, "minReadySeconds", Ty::Int32),
-        field(10, "persistentVolumeClaimRetentionPolicy", Ty::Msg(&APPS_V1_STATEFUL_SET_PERSISTENT_VOLUME_CLAIM_RETENTION_POLICY)),
+        field(
+            10,
+            "persistentVolumeClaimRetentionPolicy",
+            Ty::Msg(&APPS_V1_STATEFUL_SET_PERSISTENT_VOLUME_CLAIM_RETENTION_POLICY),
+        ),
         field(11, "ordinals", Ty::Msg(&APPS_V1_STATEFUL_SET_ORDINALS)),
     ],
 };
@@ -1952,7 +2142,11 @@ pub static APPS_V1_STATEFUL_SET_UPDATE_STRATEGY: Message = Message {
     name: "StatefulSetUpdateStrategy",
     fields: &[
         omit_zero(1, "type", Ty::String),
-        field(2, "rollingUpdate", Ty::Msg(&APPS_V1_ROLLING_UPDATE_STATEFUL_SET_STRATEGY)),
+        field(
+            2,
+            "rollingUpdate",
+            Ty::Msg(&APPS_V1_ROLLING_UPDATE_STATEFUL_SET_STRATEGY),
+        ),
     ],
 };
 
@@ -2014,8 +2208,7 @@ pub static BATCH_V1_JOB_CONDITION: Message = Message {
 
 pub static BATCH_V1_JOB_SCHEDULING_CONFIGURATION: Message = Message {
     name: "JobSchedulingConfiguration",
-    fields: &[
-    ],
+    fields: &[],
 };
 
 pub static BATCH_V1_JOB_SPEC: Message = Message {
@@ -2031,13 +2224,21 @@ pub static BATCH_V1_JOB_SPEC: Message = Message {
         field(8, "ttlSecondsAfterFinished", Ty::Int32),
         field(9, "completionMode", Ty::String),
         field(10, "suspend", Ty::Bool),
-        field(11, "podFailurePolicy", Ty::Msg(&BATCH_V1_POD_FAILURE_POLICY)),
+        field(
+            11,
+            "podFailurePolicy",
+            Ty::Msg(&BATCH_V1_POD_FAILURE_POLICY),
+        ),
         field(12, "backoffLimitPerIndex", Ty::Int32),
         field(13, "maxFailedIndexes", Ty::Int32),
         field(14, "podReplacementPolicy", Ty::String),
         field(15, "managedBy", Ty::String),
         field(16, "successPolicy", Ty::Msg(&BATCH_V1_SUCCESS_POLICY)),
-        field(17, "scheduling", Ty::Msg(&BATCH_V1_JOB_SCHEDULING_CONFIGURATION)),
+        field(
+            17,
+            "scheduling",
+            Ty::Msg(&BATCH_V1_JOB_SCHEDULING_CONFIGURATION),
+        ),
     ],
 };
 
@@ -2051,7 +2252,11 @@ pub static BATCH_V1_JOB_STATUS: Message = Message {
         omit_zero(5, "succeeded", Ty::Int32),
         omit_zero(6, "failed", Ty::Int32),
         omit_zero(7, "completedIndexes", Ty::String),
-        field(8, "uncountedTerminatedPods", Ty::Msg(&BATCH_V1_UNCOUNTED_TERMINATED_PODS)),
+        field(
+            8,
+            "uncountedTerminatedPods",
+            Ty::Msg(&BATCH_V1_UNCOUNTED_TERMINATED_PODS),
+        ),
         field(9, "ready", Ty::Int32),
         field(10, "failedIndexes", Ty::String),
         field(11, "terminating", Ty::Int32),
@@ -2068,9 +2273,11 @@ pub static BATCH_V1_JOB_TEMPLATE_SPEC: Message = Message {
 
 pub static BATCH_V1_POD_FAILURE_POLICY: Message = Message {
     name: "PodFailurePolicy",
-    fields: &[
-        list_or_null(1, "rules", Ty::Msg(&BATCH_V1_POD_FAILURE_POLICY_RULE)),
-    ],
+    fields: &[list_or_null(
+        1,
+        "rules",
+        Ty::Msg(&BATCH_V1_POD_FAILURE_POLICY_RULE),
+    )],
 };
 
 pub static BATCH_V1_POD_FAILURE_POLICY_ON_EXIT_CODES_REQUIREMENT: Message = Message {
@@ -2084,26 +2291,33 @@ pub static BATCH_V1_POD_FAILURE_POLICY_ON_EXIT_CODES_REQUIREMENT: Message = Mess
 
 pub static BATCH_V1_POD_FAILURE_POLICY_ON_POD_CONDITIONS_PATTERN: Message = Message {
     name: "PodFailurePolicyOnPodConditionsPattern",
-    fields: &[
-        field(1, "type", Ty::String),
-        field(2, "status", Ty::String),
-    ],
+    fields: &[field(1, "type", Ty::String), field(2, "status", Ty::String)],
 };
 
 pub static BATCH_V1_POD_FAILURE_POLICY_RULE: Message = Message {
     name: "PodFailurePolicyRule",
     fields: &[
         field(1, "action", Ty::String),
-        field(2, "onExitCodes", Ty::Msg(&BATCH_V1_POD_FAILURE_POLICY_ON_EXIT_CODES_REQUIREMENT)),
-        list(3, "onPodConditions", Ty::Msg(&BATCH_V1_POD_FAILURE_POLICY_ON_POD_CONDITIONS_PATTERN)),
+        field(
+            2,
+            "onExitCodes",
+            Ty::Msg(&BATCH_V1_POD_FAILURE_POLICY_ON_EXIT_CODES_REQUIREMENT),
+        ),
+        list(
+            3,
+            "onPodConditions",
+            Ty::Msg(&BATCH_V1_POD_FAILURE_POLICY_ON_POD_CONDITIONS_PATTERN),
+        ),
     ],
 };
 
 pub static BATCH_V1_SUCCESS_POLICY: Message = Message {
     name: "SuccessPolicy",
-    fields: &[
-        list_or_null(1, "rules", Ty::Msg(&BATCH_V1_SUCCESS_POLICY_RULE)),
-    ],
+    fields: &[list_or_null(
+        1,
+        "rules",
+        Ty::Msg(&BATCH_V1_SUCCESS_POLICY_RULE),
+    )],
 };
 
 pub static BATCH_V1_SUCCESS_POLICY_RULE: Message = Message {
@@ -2138,15 +2352,27 @@ pub static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER: Message = Message {
     name: "HorizontalPodAutoscaler",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
-        field(2, "spec", Ty::Msg(&AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_SPEC)),
-        field(3, "status", Ty::Msg(&AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_STATUS)),
+        field(
+            2,
+            "spec",
+            Ty::Msg(&AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_SPEC),
+        ),
+        field(
+            3,
+            "status",
+            Ty::Msg(&AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_STATUS),
+        ),
     ],
 };
 
 pub static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_SPEC: Message = Message {
     name: "HorizontalPodAutoscalerSpec",
     fields: &[
-        field(1, "scaleTargetRef", Ty::Msg(&AUTOSCALING_V1_CROSS_VERSION_OBJECT_REFERENCE)),
+        field(
+            1,
+            "scaleTargetRef",
+            Ty::Msg(&AUTOSCALING_V1_CROSS_VERSION_OBJECT_REFERENCE),
+        ),
         field(2, "minReplicas", Ty::Int32),
         field(3, "maxReplicas", Ty::Int32),
         field(4, "targetCPUUtilizationPercentage", Ty::Int32),
@@ -2175,9 +2401,7 @@ pub static AUTOSCALING_V1_SCALE: Message = Message {
 
 pub static AUTOSCALING_V1_SCALE_SPEC: Message = Message {
     name: "ScaleSpec",
-    fields: &[
-        omit_zero(1, "replicas", Ty::Int32),
-    ],
+    fields: &[omit_zero(1, "replicas", Ty::Int32)],
 };
 
 pub static AUTOSCALING_V1_SCALE_STATUS: Message = Message {
@@ -2257,8 +2481,16 @@ pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER: Message = Message {
     name: "HorizontalPodAutoscaler",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
-        field(2, "spec", Ty::Msg(&AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_SPEC)),
-        field(3, "status", Ty::Msg(&AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_STATUS)),
+        field(
+            2,
+            "spec",
+            Ty::Msg(&AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_SPEC),
+        ),
+        field(
+            3,
+            "status",
+            Ty::Msg(&AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_STATUS),
+        ),
     ],
 };
 
@@ -2285,11 +2517,19 @@ pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_CONDITION: Message = Message
 pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_SPEC: Message = Message {
     name: "HorizontalPodAutoscalerSpec",
     fields: &[
-        field(1, "scaleTargetRef", Ty::Msg(&AUTOSCALING_V2_CROSS_VERSION_OBJECT_REFERENCE)),
+        field(
+            1,
+            "scaleTargetRef",
+            Ty::Msg(&AUTOSCALING_V2_CROSS_VERSION_OBJECT_REFERENCE),
+        ),
         field(2, "minReplicas", Ty::Int32),
         field(3, "maxReplicas", Ty::Int32),
         list(4, "metrics", Ty::Msg(&AUTOSCALING_V2_METRIC_SPEC)),
-        field(5, "behavior", Ty::Msg(&AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_BEHAVIOR)),
+        field(
+            5,
+            "behavior",
+            Ty::Msg(&AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_BEHAVIOR),
+        ),
     ],
 };
 
@@ -2301,7 +2541,11 @@ pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_STATUS: Message = Message {
         omit_zero(3, "currentReplicas", Ty::Int32),
         field(4, "desiredReplicas", Ty::Int32),
         list_or_null(5, "currentMetrics", Ty::Msg(&AUTOSCALING_V2_METRIC_STATUS)),
-        list(6, "conditions", Ty::Msg(&AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_CONDITION)),
+        list(
+            6,
+            "conditions",
+            Ty::Msg(&AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_CONDITION),
+        ),
     ],
 };
 
@@ -2319,9 +2563,21 @@ pub static AUTOSCALING_V2_METRIC_SPEC: Message = Message {
         field(1, "type", Ty::String),
         field(2, "object", Ty::Msg(&AUTOSCALING_V2_OBJECT_METRIC_SOURCE)),
         field(3, "pods", Ty::Msg(&AUTOSCALING_V2_PODS_METRIC_SOURCE)),
-        field(4, "resource", Ty::Msg(&AUTOSCALING_V2_RESOURCE_METRIC_SOURCE)),
-        field(5, "external", Ty::Msg(&AUTOSCALING_V2_EXTERNAL_METRIC_SOURCE)),
-        field(7, "containerResource", Ty::Msg(&AUTOSCALING_V2_CONTAINER_RESOURCE_METRIC_SOURCE)),
+        field(
+            4,
+            "resource",
+            Ty::Msg(&AUTOSCALING_V2_RESOURCE_METRIC_SOURCE),
+        ),
+        field(
+            5,
+            "external",
+            Ty::Msg(&AUTOSCALING_V2_EXTERNAL_METRIC_SOURCE),
+        ),
+        field(
+            7,
+            "containerResource",
+            Ty::Msg(&AUTOSCALING_V2_CONTAINER_RESOURCE_METRIC_SOURCE),
+        ),
     ],
 };
 
@@ -2331,9 +2587,21 @@ pub static AUTOSCALING_V2_METRIC_STATUS: Message = Message {
         field(1, "type", Ty::String),
         field(2, "object", Ty::Msg(&AUTOSCALING_V2_OBJECT_METRIC_STATUS)),
         field(3, "pods", Ty::Msg(&AUTOSCALING_V2_PODS_METRIC_STATUS)),
-        field(4, "resource", Ty::Msg(&AUTOSCALING_V2_RESOURCE_METRIC_STATUS)),
-        field(5, "external", Ty::Msg(&AUTOSCALING_V2_EXTERNAL_METRIC_STATUS)),
-        field(7, "containerResource", Ty::Msg(&AUTOSCALING_V2_CONTAINER_RESOURCE_METRIC_STATUS)),
+        field(
+            4,
+            "resource",
+            Ty::Msg(&AUTOSCALING_V2_RESOURCE_METRIC_STATUS),
+        ),
+        field(
+            5,
+            "external",
+            Ty::Msg(&AUTOSCALING_V2_EXTERNAL_METRIC_STATUS),
+        ),
+        field(
+            7,
+            "containerResource",
+            Ty::Msg(&AUTOSCALING_V2_CONTAINER_RESOURCE_METRIC_STATUS),
+        ),
     ],
 };
 
@@ -2359,7 +2627,11 @@ pub static AUTOSCALING_V2_METRIC_VALUE_STATUS: Message = Message {
 pub static AUTOSCALING_V2_OBJECT_METRIC_SOURCE: Message = Message {
     name: "ObjectMetricSource",
     fields: &[
-        field(1, "describedObject", Ty::Msg(&AUTOSCALING_V2_CROSS_VERSION_OBJECT_REFERENCE)),
+        field(
+            1,
+            "describedObject",
+            Ty::Msg(&AUTOSCALING_V2_CROSS_VERSION_OBJECT_REFERENCE),
+        ),
         field(2, "target", Ty::Msg(&AUTOSCALING_V2_METRIC_TARGET)),
         field(3, "metric", Ty::Msg(&AUTOSCALING_V2_METRIC_IDENTIFIER)),
     ],
@@ -2370,7 +2642,11 @@ pub static AUTOSCALING_V2_OBJECT_METRIC_STATUS: Message = Message {
     fields: &[
         field(1, "metric", Ty::Msg(&AUTOSCALING_V2_METRIC_IDENTIFIER)),
         field(2, "current", Ty::Msg(&AUTOSCALING_V2_METRIC_VALUE_STATUS)),
-        field(3, "describedObject", Ty::Msg(&AUTOSCALING_V2_CROSS_VERSION_OBJECT_REFERENCE)),
+        field(
+            3,
+            "describedObject",
+            Ty::Msg(&AUTOSCALING_V2_CROSS_VERSION_OBJECT_REFERENCE),
+        ),
     ],
 };
 
@@ -2422,7 +2698,11 @@ pub static POLICY_V1_POD_DISRUPTION_BUDGET: Message = Message {
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
         field(2, "spec", Ty::Msg(&POLICY_V1_POD_DISRUPTION_BUDGET_SPEC)),
-        field(3, "status", Ty::Msg(&POLICY_V1_POD_DISRUPTION_BUDGET_STATUS)),
+        field(
+            3,
+            "status",
+            Ty::Msg(&POLICY_V1_POD_DISRUPTION_BUDGET_STATUS),
+        ),
     ],
 };
 
@@ -2454,9 +2734,11 @@ pub static POLICY_V1_POD_DISRUPTION_BUDGET_STATUS: Message = Message {
 
 pub static RBAC_V1_AGGREGATION_RULE: Message = Message {
     name: "AggregationRule",
-    fields: &[
-        list(1, "clusterRoleSelectors", Ty::Msg(&META_V1_LABEL_SELECTOR)),
-    ],
+    fields: &[list(
+        1,
+        "clusterRoleSelectors",
+        Ty::Msg(&META_V1_LABEL_SELECTOR),
+    )],
 };
 
 pub static RBAC_V1_CLUSTER_ROLE: Message = Message {
@@ -2538,9 +2820,11 @@ pub static NETWORKING_V1_HTTP_INGRESS_PATH: Message = Message {
 
 pub static NETWORKING_V1_HTTP_INGRESS_RULE_VALUE: Message = Message {
     name: "HTTPIngressRuleValue",
-    fields: &[
-        list_or_null(1, "paths", Ty::Msg(&NETWORKING_V1_HTTP_INGRESS_PATH)),
-    ],
+    fields: &[list_or_null(
+        1,
+        "paths",
+        Ty::Msg(&NETWORKING_V1_HTTP_INGRESS_PATH),
+    )],
 };
 
 pub static NETWORKING_V1_INGRESS: Message = Message {
@@ -2555,8 +2839,16 @@ pub static NETWORKING_V1_INGRESS: Message = Message {
 pub static NETWORKING_V1_INGRESS_BACKEND: Message = Message {
     name: "IngressBackend",
     fields: &[
-        field(3, "resource", Ty::Msg(&CORE_V1_TYPED_LOCAL_OBJECT_REFERENCE)),
-        field(4, "service", Ty::Msg(&NETWORKING_V1_INGRESS_SERVICE_BACKEND)),
+        field(
+            3,
+            "resource",
+            Ty::Msg(&CORE_V1_TYPED_LOCAL_OBJECT_REFERENCE),
+        ),
+        field(
+            4,
+            "service",
+            Ty::Msg(&NETWORKING_V1_INGRESS_SERVICE_BACKEND),
+        ),
     ],
 };
 
@@ -2571,9 +2863,11 @@ pub static NETWORKING_V1_INGRESS_LOAD_BALANCER_INGRESS: Message = Message {
 
 pub static NETWORKING_V1_INGRESS_LOAD_BALANCER_STATUS: Message = Message {
     name: "IngressLoadBalancerStatus",
-    fields: &[
-        list(1, "ingress", Ty::Msg(&NETWORKING_V1_INGRESS_LOAD_BALANCER_INGRESS)),
-    ],
+    fields: &[list(
+        1,
+        "ingress",
+        Ty::Msg(&NETWORKING_V1_INGRESS_LOAD_BALANCER_INGRESS),
+    )],
 };
 
 pub static NETWORKING_V1_INGRESS_PORT_STATUS: Message = Message {
@@ -2595,9 +2889,11 @@ pub static NETWORKING_V1_INGRESS_RULE: Message = Message {
 
 pub static NETWORKING_V1_INGRESS_RULE_VALUE: Message = Message {
     name: "IngressRuleValue",
-    fields: &[
-        field(1, "http", Ty::Msg(&NETWORKING_V1_HTTP_INGRESS_RULE_VALUE)),
-    ],
+    fields: &[field(
+        1,
+        "http",
+        Ty::Msg(&NETWORKING_V1_HTTP_INGRESS_RULE_VALUE),
+    )],
 };
 
 pub static NETWORKING_V1_INGRESS_SERVICE_BACKEND: Message = Message {
@@ -2620,9 +2916,11 @@ pub static NETWORKING_V1_INGRESS_SPEC: Message = Message {
 
 pub static NETWORKING_V1_INGRESS_STATUS: Message = Message {
     name: "IngressStatus",
-    fields: &[
-        field(1, "loadBalancer", Ty::Msg(&NETWORKING_V1_INGRESS_LOAD_BALANCER_STATUS)),
-    ],
+    fields: &[field(
+        1,
+        "loadBalancer",
+        Ty::Msg(&NETWORKING_V1_INGRESS_LOAD_BALANCER_STATUS),
+    )],
 };
 
 pub static NETWORKING_V1_INGRESS_TLS: Message = Message {
@@ -2672,15 +2970,17 @@ pub static AUTHENTICATION_V1_SELF_SUBJECT_REVIEW: Message = Message {
     name: "SelfSubjectReview",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
-        field(2, "status", Ty::Msg(&AUTHENTICATION_V1_SELF_SUBJECT_REVIEW_STATUS)),
+        field(
+            2,
+            "status",
+            Ty::Msg(&AUTHENTICATION_V1_SELF_SUBJECT_REVIEW_STATUS),
+        ),
     ],
 };
 
 pub static AUTHENTICATION_V1_SELF_SUBJECT_REVIEW_STATUS: Message = Message {
     name: "SelfSubjectReviewStatus",
-    fields: &[
-        field(1, "userInfo", Ty::Msg(&AUTHENTICATION_V1_USER_INFO)),
-    ],
+    fields: &[field(1, "userInfo", Ty::Msg(&AUTHENTICATION_V1_USER_INFO))],
 };
 
 pub static AUTHENTICATION_V1_TOKEN_REQUEST: Message = Message {
@@ -2688,7 +2988,11 @@ pub static AUTHENTICATION_V1_TOKEN_REQUEST: Message = Message {
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
         field(2, "spec", Ty::Msg(&AUTHENTICATION_V1_TOKEN_REQUEST_SPEC)),
-        field(3, "status", Ty::Msg(&AUTHENTICATION_V1_TOKEN_REQUEST_STATUS)),
+        field(
+            3,
+            "status",
+            Ty::Msg(&AUTHENTICATION_V1_TOKEN_REQUEST_STATUS),
+        ),
     ],
 };
 
@@ -2696,7 +3000,11 @@ pub static AUTHENTICATION_V1_TOKEN_REQUEST_SPEC: Message = Message {
     name: "TokenRequestSpec",
     fields: &[
         list_or_null(1, "audiences", Ty::String),
-        field_or_null(3, "boundObjectRef", Ty::Msg(&AUTHENTICATION_V1_BOUND_OBJECT_REFERENCE)),
+        field_or_null(
+            3,
+            "boundObjectRef",
+            Ty::Msg(&AUTHENTICATION_V1_BOUND_OBJECT_REFERENCE),
+        ),
         field_or_null(4, "expirationSeconds", Ty::Int64),
         map(5, "attestations", Ty::StringList),
     ],
@@ -2727,7 +3035,11 @@ pub static AUTHORIZATION_V1_FIELD_SELECTOR_ATTRIBUTES: Message = Message {
     name: "FieldSelectorAttributes",
     fields: &[
         omit_zero(1, "rawSelector", Ty::String),
-        list(2, "requirements", Ty::Msg(&META_V1_FIELD_SELECTOR_REQUIREMENT)),
+        list(
+            2,
+            "requirements",
+            Ty::Msg(&META_V1_FIELD_SELECTOR_REQUIREMENT),
+        ),
     ],
 };
 
@@ -2735,7 +3047,11 @@ pub static AUTHORIZATION_V1_LABEL_SELECTOR_ATTRIBUTES: Message = Message {
     name: "LabelSelectorAttributes",
     fields: &[
         omit_zero(1, "rawSelector", Ty::String),
-        list(2, "requirements", Ty::Msg(&META_V1_LABEL_SELECTOR_REQUIREMENT)),
+        list(
+            2,
+            "requirements",
+            Ty::Msg(&META_V1_LABEL_SELECTOR_REQUIREMENT),
+        ),
     ],
 };
 
@@ -2765,8 +3081,16 @@ pub static AUTHORIZATION_V1_RESOURCE_ATTRIBUTES: Message = Message {
         omit_zero(5, "resource", Ty::String),
         omit_zero(6, "subresource", Ty::String),
         omit_zero(7, "name", Ty::String),
-        field(8, "fieldSelector", Ty::Msg(&AUTHORIZATION_V1_FIELD_SELECTOR_ATTRIBUTES)),
-        field(9, "labelSelector", Ty::Msg(&AUTHORIZATION_V1_LABEL_SELECTOR_ATTRIBUTES)),
+        field(
+            8,
+            "fieldSelector",
+            Ty::Msg(&AUTHORIZATION_V1_FIELD_SELECTOR_ATTRIBUTES),
+        ),
+        field(
+            9,
+            "labelSelector",
+            Ty::Msg(&AUTHORIZATION_V1_LABEL_SELECTOR_ATTRIBUTES),
+        ),
     ],
 };
 
@@ -2784,16 +3108,32 @@ pub static AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW: Message = Message {
     name: "SelfSubjectAccessReview",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
-        field(2, "spec", Ty::Msg(&AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW_SPEC)),
-        field(3, "status", Ty::Msg(&AUTHORIZATION_V1_SUBJECT_ACCESS_REVIEW_STATUS)),
+        field(
+            2,
+            "spec",
+            Ty::Msg(&AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW_SPEC),
+        ),
+        field(
+            3,
+            "status",
+            Ty::Msg(&AUTHORIZATION_V1_SUBJECT_ACCESS_REVIEW_STATUS),
+        ),
     ],
 };
 
 pub static AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW_SPEC: Message = Message {
     name: "SelfSubjectAccessReviewSpec",
     fields: &[
-        field(1, "resourceAttributes", Ty::Msg(&AUTHORIZATION_V1_RESOURCE_ATTRIBUTES)),
-        field(2, "nonResourceAttributes", Ty::Msg(&AUTHORIZATION_V1_NON_RESOURCE_ATTRIBUTES)),
+        field(
+            1,
+            "resourceAttributes",
+            Ty::Msg(&AUTHORIZATION_V1_RESOURCE_ATTRIBUTES),
+        ),
+        field(
+            2,
+            "nonResourceAttributes",
+            Ty::Msg(&AUTHORIZATION_V1_NON_RESOURCE_ATTRIBUTES),
+        ),
     ],
 };
 
@@ -2801,16 +3141,22 @@ pub static AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW: Message = Message {
     name: "SelfSubjectRulesReview",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
-        field(2, "spec", Ty::Msg(&AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW_SPEC)),
-        field(3, "status", Ty::Msg(&AUTHORIZATION_V1_SUBJECT_RULES_REVIEW_STATUS)),
+        field(
+            2,
+            "spec",
+            Ty::Msg(&AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW_SPEC),
+        ),
+        field(
+            3,
+            "status",
+            Ty::Msg(&AUTHORIZATION_V1_SUBJECT_RULES_REVIEW_STATUS),
+        ),
     ],
 };
 
 pub static AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW_SPEC: Message = Message {
     name: "SelfSubjectRulesReviewSpec",
-    fields: &[
-        omit_zero(1, "namespace", Ty::String),
-    ],
+    fields: &[omit_zero(1, "namespace", Ty::String)],
 };
 
 pub static AUTHORIZATION_V1_SUBJECT_ACCESS_REVIEW_STATUS: Message = Message {
@@ -2827,7 +3173,11 @@ pub static AUTHORIZATION_V1_SUBJECT_RULES_REVIEW_STATUS: Message = Message {
     name: "SubjectRulesReviewStatus",
     fields: &[
         list_or_null(1, "resourceRules", Ty::Msg(&AUTHORIZATION_V1_RESOURCE_RULE)),
-        list_or_null(2, "nonResourceRules", Ty::Msg(&AUTHORIZATION_V1_NON_RESOURCE_RULE)),
+        list_or_null(
+            2,
+            "nonResourceRules",
+            Ty::Msg(&AUTHORIZATION_V1_NON_RESOURCE_RULE),
+        ),
         field(3, "incomplete", Ty::Bool),
         omit_zero(4, "evaluationError", Ty::String),
     ],
@@ -2856,7 +3206,11 @@ pub static META_V1_DELETE_OPTIONS: Message = Message {
         field(3, "orphanDependents", Ty::Bool),
         field(4, "propagationPolicy", Ty::String),
         list(5, "dryRun", Ty::String),
-        field(6, "ignoreStoreReadErrorWithClusterBreakingPotential", Ty::Bool),
+        field(
+            6,
+            "ignoreStoreReadErrorWithClusterBreakingPotential",
+            Ty::Bool,
+        ),
     ],
 };
 
@@ -2873,7 +3227,11 @@ pub static META_V1_LABEL_SELECTOR: Message = Message {
     name: "LabelSelector",
     fields: &[
         map(1, "matchLabels", Ty::String),
-        list(2, "matchExpressions", Ty::Msg(&META_V1_LABEL_SELECTOR_REQUIREMENT)),
+        list(
+            2,
+            "matchExpressions",
+            Ty::Msg(&META_V1_LABEL_SELECTOR_REQUIREMENT),
+        ),
     ],
 };
 
@@ -2956,19 +3314,63 @@ pub static KINDS: &[(&str, &str, &Message)] = &[
     ("batch/v1", "Job", &BATCH_V1_JOB),
     ("batch/v1", "CronJob", &BATCH_V1_CRON_JOB),
     ("autoscaling/v1", "Scale", &AUTOSCALING_V1_SCALE),
-    ("autoscaling/v1", "HorizontalPodAutoscaler", &AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER),
-    ("autoscaling/v2", "HorizontalPodAutoscaler", &AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER),
-    ("policy/v1", "PodDisruptionBudget", &POLICY_V1_POD_DISRUPTION_BUDGET),
+    (
+        "autoscaling/v1",
+        "HorizontalPodAutoscaler",
+        &AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER,
+    ),
+    (
+        "autoscaling/v2",
+        "HorizontalPodAutoscaler",
+        &AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER,
+    ),
+    (
+        "policy/v1",
+        "PodDisruptionBudget",
+        &POLICY_V1_POD_DISRUPTION_BUDGET,
+    ),
     ("policy/v1", "Eviction", &POLICY_V1_EVICTION),
     ("rbac.authorization.k8s.io/v1", "Role", &RBAC_V1_ROLE),
-    ("rbac.authorization.k8s.io/v1", "ClusterRole", &RBAC_V1_CLUSTER_ROLE),
-    ("rbac.authorization.k8s.io/v1", "RoleBinding", &RBAC_V1_ROLE_BINDING),
-    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", &RBAC_V1_CLUSTER_ROLE_BINDING),
+    (
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRole",
+        &RBAC_V1_CLUSTER_ROLE,
+    ),
+    (
+        "rbac.authorization.k8s.io/v1",
+        "RoleBinding",
+        &RBAC_V1_ROLE_BINDING,
+    ),
+    (
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRoleBinding",
+        &RBAC_V1_CLUSTER_ROLE_BINDING,
+    ),
     ("networking.k8s.io/v1", "Ingress", &NETWORKING_V1_INGRESS),
-    ("scheduling.k8s.io/v1", "PriorityClass", &SCHEDULING_V1_PRIORITY_CLASS),
-    ("authentication.k8s.io/v1", "TokenRequest", &AUTHENTICATION_V1_TOKEN_REQUEST),
-    ("authentication.k8s.io/v1", "SelfSubjectReview", &AUTHENTICATION_V1_SELF_SUBJECT_REVIEW),
-    ("authorization.k8s.io/v1", "SelfSubjectAccessReview", &AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW),
-    ("authorization.k8s.io/v1", "SelfSubjectRulesReview", &AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW),
+    (
+        "scheduling.k8s.io/v1",
+        "PriorityClass",
+        &SCHEDULING_V1_PRIORITY_CLASS,
+    ),
+    (
+        "authentication.k8s.io/v1",
+        "TokenRequest",
+        &AUTHENTICATION_V1_TOKEN_REQUEST,
+    ),
+    (
+        "authentication.k8s.io/v1",
+        "SelfSubjectReview",
+        &AUTHENTICATION_V1_SELF_SUBJECT_REVIEW,
+    ),
+    (
+        "authorization.k8s.io/v1",
+        "SelfSubjectAccessReview",
+        &AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW,
+    ),
+    (
+        "authorization.k8s.io/v1",
+        "SelfSubjectRulesReview",
+        &AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW,
+    ),
     ("meta.k8s.io/v1", "DeleteOptions", &META_V1_DELETE_OPTIONS),
 ];

@@ -7,6 +7,8 @@
 //! `go-encoded.json` holds Go-rendered JSON objects encoded as a Go client encodes them
 //! (every value field written, nil pointers and slices left out).
 
+use std::sync::LazyLock;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use proptest::prelude::*;
@@ -17,7 +19,16 @@ use super::*;
 const CAPTURES: &str = include_str!("../../../../tests/data/protobuf/kubectl-1.33-captures.json");
 const GO_ENCODED: &str = include_str!("../../../../tests/data/protobuf/go-encoded.json");
 
-fn vectors() -> Vec<(String, Vec<u8>, Value)> {
+type Vector = (String, Vec<u8>, Value);
+
+/// Parsed once: the proptests below index into them thousands of times.
+static VECTORS: LazyLock<Vec<Vector>> = LazyLock::new(load_vectors);
+
+fn vectors() -> &'static [Vector] {
+    &VECTORS
+}
+
+fn load_vectors() -> Vec<Vector> {
     let mut out = Vec::new();
     for file in [CAPTURES, GO_ENCODED] {
         let parsed: Vec<Value> = serde_json::from_str(file).expect("vector file is JSON");
@@ -34,9 +45,9 @@ fn vectors() -> Vec<(String, Vec<u8>, Value)> {
 
 fn vector(name: &str) -> (Vec<u8>, Value) {
     vectors()
-        .into_iter()
+        .iter()
         .find(|(n, _, _)| n == name)
-        .map(|(_, body, expected)| (body, expected))
+        .map(|(_, body, expected)| (body.clone(), expected.clone()))
         .unwrap_or_else(|| panic!("no vector {name}"))
 }
 
@@ -52,8 +63,8 @@ fn every_vector_decodes_to_its_expected_json() {
     let all = vectors();
     assert!(all.len() >= 40, "{} vectors", all.len());
     for (name, body, expected) in all {
-        let got = decode(&body).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(got, expected, "{name}");
+        let got = decode(body).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(&got, expected, "{name}");
     }
 }
 
@@ -75,7 +86,10 @@ fn deployment_as_kubectl_create_deployment_sends_it() {
     assert_eq!(container["image"], "busybox");
     assert_eq!(container["command"], json!(["sleep", "3600"]));
     assert_eq!(got["spec"]["replicas"], 1);
-    assert_eq!(got["spec"]["selector"], json!({"matchLabels": {"app": "web"}}));
+    assert_eq!(
+        got["spec"]["selector"],
+        json!({"matchLabels": {"app": "web"}})
+    );
     assert_eq!(got["spec"]["strategy"], json!({}));
 }
 
@@ -98,7 +112,10 @@ fn service_target_ports_are_strings_or_numbers() {
 #[test]
 fn pods_decode_whole() {
     let run = assert_vector("pod-kubectl-run");
-    assert_eq!(run["spec"]["containers"][0]["ports"], json!([{"containerPort": 8080}]));
+    assert_eq!(
+        run["spec"]["containers"][0]["ports"],
+        json!([{"containerPort": 8080}])
+    );
     assert_vector("pod-debug-node");
     let full = assert_vector("pod-all-fields");
     // Pointer fields set to zero stay; value fields at zero go (omitempty).
@@ -184,10 +201,7 @@ fn cat(parts: &[Vec<u8>]) -> Vec<u8> {
 }
 
 fn envelope(api_version: &str, kind: &str, raw: &[u8]) -> Vec<u8> {
-    let type_meta = cat(&[
-        lenf(1, api_version.as_bytes()),
-        lenf(2, kind.as_bytes()),
-    ]);
+    let type_meta = cat(&[lenf(1, api_version.as_bytes()), lenf(2, kind.as_bytes())]);
     let mut body = b"k8s\0".to_vec();
     body.extend(cat(&[lenf(1, &type_meta), lenf(2, raw)]));
     body
@@ -201,10 +215,10 @@ fn decode_raw(api_version: &str, kind: &str, raw: &[u8]) -> Result<Value, Protob
 fn unknown_fields_of_every_wire_type_are_skipped() {
     let meta = cat(&[
         lenf(1, b"x"),
-        vint(1000, 7),                                    // varint
-        vec![0xc1, 0x3e, 1, 2, 3, 4, 5, 6, 7, 8],         // field 1000, fixed64
-        lenf(1001, b"junk"),                              // length-delimited
-        vec![0xcd, 0x3e, 1, 2, 3, 4],                     // field 1001, fixed32
+        vint(1000, 7),                                        // varint
+        vec![0xc1, 0x3e, 1, 2, 3, 4, 5, 6, 7, 8],             // field 1000, fixed64
+        lenf(1001, b"junk"),                                  // length-delimited
+        vec![0xcd, 0x3e, 1, 2, 3, 4],                         // field 1001, fixed32
         vec![0xd3, 0x3e, 0x08, 0x01, 0x12, 0x00, 0xd4, 0x3e], // field 1002, group
         lenf(3, b"ns"),
     ]);
@@ -216,7 +230,13 @@ fn unknown_fields_of_every_wire_type_are_skipped() {
 fn repeated_singular_messages_merge_and_lists_append() {
     let raw = cat(&[
         lenf(1, &lenf(1, b"a")),
-        lenf(1, &cat(&[lenf(11, &cat(&[lenf(1, b"k"), lenf(2, b"v")])), lenf(14, b"f1")])),
+        lenf(
+            1,
+            &cat(&[
+                lenf(11, &cat(&[lenf(1, b"k"), lenf(2, b"v")])),
+                lenf(14, b"f1"),
+            ]),
+        ),
         lenf(1, &lenf(14, b"f2")),
     ]);
     let got = decode_raw("v1", "Secret", &raw).unwrap();
@@ -271,14 +291,17 @@ fn scalars_follow_go_semantics() {
         lenf(8, &vint(1, 1_704_164_645)),
         lenf(9, &[]),
     ]);
-    let spec = lenf(2, &cat(&[lenf(1, b"c"), lenf(6, &vint(1, u64::MAX))]));
+    let spec = lenf(2, &cat(&[lenf(1, b"c"), lenf(6, &vint(3, u64::MAX))]));
     let got = decode_raw("v1", "Pod", &cat(&[lenf(1, &meta), lenf(2, &spec)])).unwrap();
     assert_eq!(
         got["metadata"],
         json!({"name": "n\u{fffd}x", "deletionGracePeriodSeconds": 0,
                "creationTimestamp": "2024-01-02T03:04:05Z", "deletionTimestamp": null})
     );
-    assert_eq!(got["spec"]["containers"][0]["ports"][0]["hostPort"], -1);
+    assert_eq!(
+        got["spec"]["containers"][0]["ports"][0]["containerPort"],
+        -1
+    );
 }
 
 #[test]
@@ -310,14 +333,21 @@ fn malformed_bodies_are_400_with_a_reason() {
         (b"k8s\0\x0a\x05\x0a".to_vec(), "runs past the end"),
         (
             envelope("v1", "Pod", &lenf(2, &lenf(2, &vint(2, 1)))),
-            "field spec.containers[0]: wrong wire type 0 for field 2 of Container",
+            "field spec.containers[0].image: wrong wire type 0 for field 2 of Container",
         ),
         (
             envelope("v1", "Service", &lenf(2, &lenf(1, &lenf(4, &vint(1, 7))))),
             "impossible IntOrString.Type 7",
         ),
         (
-            envelope("v1", "ResourceQuota", &lenf(2, &lenf(1, &cat(&[lenf(1, b"cpu"), lenf(2, &lenf(1, b"1x"))])))),
+            envelope(
+                "v1",
+                "ResourceQuota",
+                &lenf(
+                    2,
+                    &lenf(1, &cat(&[lenf(1, b"cpu"), lenf(2, &lenf(1, b"1x"))])),
+                ),
+            ),
             "field spec.hard[\"cpu\"]: unable to parse quantity's suffix",
         ),
         (
@@ -333,7 +363,10 @@ fn malformed_bodies_are_400_with_a_reason() {
         let err = decode(&body).unwrap_err();
         assert_eq!(err.status_code(), 400, "{err}");
         let text = err.to_string();
-        assert!(text.starts_with("unable to decode protobuf body: "), "{text}");
+        assert!(
+            text.starts_with("unable to decode protobuf body: "),
+            "{text}"
+        );
         assert!(text.contains(needle), "{text} lacks {needle}");
     }
 }
@@ -343,7 +376,9 @@ fn size_and_value_budgets_hold() {
     let big = vec![0u8; MAX_BODY_BYTES + 1];
     assert_eq!(decode(&big).unwrap_err().status_code(), 413);
     // 300 000 empty finalizer strings: 2 bytes each on the wire, over the value budget.
-    let spec: Vec<u8> = std::iter::repeat_n([0x0a, 0x00], 300_000).flatten().collect();
+    let spec: Vec<u8> = std::iter::repeat_n([0x0a, 0x00], 300_000)
+        .flatten()
+        .collect();
     let err = decode_raw("v1", "Namespace", &lenf(2, &spec)).unwrap_err();
     assert!(err.to_string().contains("values in one object"), "{err}");
 }

@@ -91,7 +91,10 @@ impl<'a> Reader<'a> {
             return Err("wiretype end group for non-group".to_owned());
         }
         if number == 0 || number > MAX_FIELD_NUMBER {
-            return Err(format!("illegal tag {number} (wire type {})", wire.number()));
+            return Err(format!(
+                "illegal tag {number} (wire type {})",
+                wire.number()
+            ));
         }
         Ok((number, wire))
     }

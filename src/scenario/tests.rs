@@ -1,0 +1,1 @@
+//! Tests of the loader against real files.
