@@ -447,9 +447,12 @@ async fn sync_status_through_istiod_and_config_that_never_arrives() {
             "no kubectl on PATH",
         );
     };
-    for never in [false, true] {
+    // Normal propagation; config that never arrives; one stale proxy (the sleep client's).
+    for (never, stale) in [(false, None), (true, None), (false, Some("sample/sleep"))] {
         let mut p = profile("1.27");
         p.istio.propagation.never = never;
+        p.istio.deviations.stale_proxy = stale.map(str::to_string);
+        let never = never || stale.is_some();
         let b = Blog {
             sim: Sim::with_profile(p).await,
             bin: bin.clone(),
