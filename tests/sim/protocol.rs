@@ -424,3 +424,25 @@ async fn chaos_knobs_inject_errors_and_cut_exec_streams() {
         );
     }
 }
+
+/// Server-side dry run is refused with a clear message, never persisted.
+#[test]
+fn server_side_dry_run_is_refused_not_persisted() {
+    let s = fuzz::shared_for_tests();
+    let body = r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dry"}}"#;
+    let (code, status) = s.request(
+        "POST",
+        "/api/v1/namespaces/default/configmaps?dryRun=All",
+        "application/json",
+        body,
+    );
+    assert_eq!(code, 400, "{status}");
+    assert!(
+        status["message"]
+            .as_str()
+            .unwrap()
+            .contains("dryRun=All is not supported")
+    );
+    let (code, _) = s.request("GET", "/api/v1/namespaces/default/configmaps/dry", "", "");
+    assert_eq!(code, 404);
+}

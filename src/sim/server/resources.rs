@@ -100,6 +100,13 @@ pub async fn handle(
     }
     let ns = rp.namespace.clone().unwrap_or_default();
     let sub = rp.subresource.as_deref();
+    // Server-side dry run is not modelled: refuse it rather than persist what the client meant
+    // not to write.
+    if q.all("dryRun").contains(&"All") && req.method() != Method::GET {
+        return error_response(&ApiError::bad_request(
+            "dryRun=All is not supported by the simulated cluster; use client-side dry run (kubectl --dry-run=client)",
+        ));
+    }
     if let Some(s) = sub
         && !rt.subresources.iter().any(|x| x == s)
     {
