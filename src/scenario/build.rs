@@ -366,8 +366,12 @@ fn setup_step(ctx: &mut Ctx, a: &S<RawAction>) -> Option<SetupStep> {
 }
 
 /// Everything declared must be used: an outcome no expectation lists, or a request no step
-/// sends, is almost always a typo elsewhere.
+/// sends, is almost always a typo elsewhere. Checked only when nothing else is wrong, since
+/// other errors (a misspelt outcome in an expectation) usually explain it.
 fn unused(ctx: &mut Ctx) {
+    if !ctx.errors.is_empty() {
+        return;
+    }
     let outcomes = std::mem::take(&mut ctx.outcomes);
     for (name, at) in &outcomes {
         if !ctx.used_outcomes.contains(name) {

@@ -308,6 +308,16 @@ pub(crate) fn yaml_error(src: &SourceFile, err: &serde_saphyr::Error) -> Diagnos
             },
             Some("each key may appear once in a mapping".into()),
         ),
+        E::Budget { .. }
+        | E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. } => (
+            "the YAML is too large or too deeply nested, or its aliases expand too far".into(),
+            Some(format!(
+                "hand-written files stay far below the limits; the parser said: {}",
+                printable(&UserMessageFormatter.format_message(inner))
+            )),
+        ),
         E::Eof { .. } => (
             "the file is empty or ends too early".into(),
             Some("see docs/scenarios.md for the format".into()),

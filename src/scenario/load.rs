@@ -60,6 +60,15 @@ fn read(file: &Path) -> Result<String, Diagnostic> {
 /// can build scenarios from text.
 pub fn parse_scenario(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
     let src = SourceFile::new(file, text.to_string());
+    let blank = text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+    if blank {
+        let d = src
+            .error(None, "the scenario file is empty")
+            .help("a scenario needs at least `name`, `description`, `source` and `steps` (see docs/scenarios.md)");
+        return Err(LoadErrors::from(vec![d]));
+    }
     let raw: S<RawScenario> = match serde_saphyr::from_str_with_options(text, yaml_options()) {
         Ok(r) => r,
         Err(e) => return Err(LoadErrors::from(vec![yaml_error(&src, &e)])),

@@ -606,7 +606,17 @@ fn expected(
             let expectation = match Expectation::new(pairs) {
                 Ok(e) => e,
                 Err(e) => {
-                    ctx.push(ctx.error(shares.referenced, e.to_string()));
+                    // Point at the share at fault when there is one.
+                    let at = match &e {
+                        StatsError::InvalidShare { class, .. } => shares
+                            .value
+                            .0
+                            .iter()
+                            .find(|(n, _)| n.value == *class)
+                            .map_or(shares.referenced, |(_, v)| v.referenced),
+                        _ => shares.referenced,
+                    };
+                    ctx.push(ctx.error(at, e.to_string()));
                     return None;
                 }
             };

@@ -701,16 +701,7 @@ async fn ingress(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
-    let headers: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let headers = super::network::header_list(&parts.headers);
     let out = OutboundRequest {
         scheme: "http".into(),
         host: addr.ip().to_string(),

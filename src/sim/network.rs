@@ -236,6 +236,19 @@ impl WorkloadListener {
     }
 }
 
+/// A request's headers in order, as the workload and Envoy models take them.
+pub fn header_list(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
 /// Serves HTTP/1.1 on an in-memory connection (a port-forward) with `listener`'s process.
 pub async fn serve_http(stream: DuplexStream, listener: Listener) {
     let service = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
@@ -247,16 +260,7 @@ pub async fn serve_http(stream: DuplexStream, listener: Listener) {
                 .await
                 .map(|b| b.to_bytes())
                 .unwrap_or_default();
-            let mut headers: Vec<(String, String)> = parts
-                .headers
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
+            let mut headers = header_list(&parts.headers);
             if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
                 headers.insert(0, ("Host".into(), "localhost".into()));
             }

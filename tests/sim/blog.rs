@@ -65,6 +65,24 @@ impl Blog {
         ok(self.k(&["create", "namespace", ns])).await;
     }
 
+    /// The blog's mesh setup: `sample` labelled for injection, helloworld (+ the per-version
+    /// Services) and sleep, rolled out.
+    async fn mesh_apps(&self) {
+        self.namespace("sample").await;
+        ok(self.k(&["label", "namespace", "sample", "istio-injection=enabled"])).await;
+        let files = [
+            fixture("helloworld.yaml"),
+            fixture("helloworld-versions.yaml"),
+            fixture("sleep.yaml"),
+        ];
+        let mut args = vec!["apply", "-n", "sample"];
+        for f in &files {
+            args.extend(["-f", f.to_str().unwrap()]);
+        }
+        ok(self.k(&args)).await;
+        self.rollout("sample").await;
+    }
+
     async fn rollout(&self, ns: &str) {
         ok(self.k(&[
             "wait",
@@ -457,21 +475,7 @@ async fn sync_status_through_istiod_and_config_that_never_arrives() {
             sim: Sim::with_profile(p).await,
             bin: bin.clone(),
         };
-        b.namespace("sample").await;
-        ok(b.k(&["label", "namespace", "sample", "istio-injection=enabled"])).await;
-        ok(b.k(&[
-            "apply",
-            "-n",
-            "sample",
-            "-f",
-            fixture("helloworld.yaml").to_str().unwrap(),
-            "-f",
-            fixture("helloworld-versions.yaml").to_str().unwrap(),
-            "-f",
-            fixture("sleep.yaml").to_str().unwrap(),
-        ]))
-        .await;
-        b.rollout("sample").await;
+        b.mesh_apps().await;
         b.apply("sample", &blog("httproute-v1.yaml")).await;
         let doc = syncz(&b).await;
         let sleep = doc
@@ -516,19 +520,7 @@ async fn abort_share_over_10000_requests() {
             sim: Sim::with_profile(p).await,
             bin: bin.clone(),
         };
-        b.namespace("sample").await;
-        ok(b.k(&["label", "namespace", "sample", "istio-injection=enabled"])).await;
-        ok(b.k(&[
-            "apply",
-            "-n",
-            "sample",
-            "-f",
-            fixture("helloworld.yaml").to_str().unwrap(),
-            "-f",
-            fixture("sleep.yaml").to_str().unwrap(),
-        ]))
-        .await;
-        b.rollout("sample").await;
+        b.mesh_apps().await;
         b.apply("sample", &blog("fault-vs.yaml")).await;
 
         let client = b.sim.client().await;

@@ -44,6 +44,25 @@ async fn apply_dynamic(
     .unwrap()
 }
 
+/// Waits for a Deployment's rollout and returns the pods API of its namespace and its first pod.
+async fn rolled_out_pod(client: &kube::Client, ns: &str, name: &str) -> (Api<Pod>, String) {
+    let deploys: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        await_condition(deploys, name, conditions::is_deployment_completed()),
+    )
+    .await
+    .expect("the rollout completes")
+    .unwrap();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let pod = pods.list(&Default::default()).await.unwrap().items[0]
+        .metadata
+        .name
+        .clone()
+        .unwrap();
+    (pods, pod)
+}
+
 fn deployment(ns: &str, name: &str, image: &str) -> serde_json::Value {
     json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": ns},
         "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
@@ -156,20 +175,7 @@ async fn exec_with_stdin_and_exit_status() {
     let discovery = Discovery::new(client.clone()).run().await.unwrap();
     apply_dynamic(&client, &discovery, ns_obj("x")).await;
     apply_dynamic(&client, &discovery, deployment("x", "box", "busybox:1.36")).await;
-    let deploys: Api<Deployment> = Api::namespaced(client.clone(), "x");
-    tokio::time::timeout(
-        Duration::from_secs(20),
-        await_condition(deploys, "box", conditions::is_deployment_completed()),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    let pods: Api<Pod> = Api::namespaced(client.clone(), "x");
-    let pod = pods.list(&Default::default()).await.unwrap().items[0]
-        .metadata
-        .name
-        .clone()
-        .unwrap();
+    let (pods, pod) = rolled_out_pod(&client, "x", "box").await;
 
     let mut p = pods
         .exec(
@@ -281,20 +287,7 @@ async fn port_forward_reaches_the_pods_server() {
                         "ports": [{"containerPort": 5000}]}]}}}}),
     )
     .await;
-    let deploys: Api<Deployment> = Api::namespaced(client.clone(), "pf");
-    tokio::time::timeout(
-        Duration::from_secs(20),
-        await_condition(deploys, "hello", conditions::is_deployment_completed()),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    let pods: Api<Pod> = Api::namespaced(client.clone(), "pf");
-    let pod = pods.list(&Default::default()).await.unwrap().items[0]
-        .metadata
-        .name
-        .clone()
-        .unwrap();
+    let (pods, pod) = rolled_out_pod(&client, "pf", "hello").await;
 
     let mut pf = pods.portforward(&pod, &[5000]).await.unwrap();
     let mut stream = pf.take_stream(5000).unwrap();
@@ -341,20 +334,7 @@ async fn cut_exec_streams_carry_no_status() {
     let discovery = Discovery::new(client.clone()).run().await.unwrap();
     apply_dynamic(&client, &discovery, ns_obj("cut")).await;
     apply_dynamic(&client, &discovery, deployment("cut", "box", "busybox")).await;
-    let deploys: Api<Deployment> = Api::namespaced(client.clone(), "cut");
-    tokio::time::timeout(
-        Duration::from_secs(20),
-        await_condition(deploys, "box", conditions::is_deployment_completed()),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    let pods: Api<Pod> = Api::namespaced(client.clone(), "cut");
-    let pod = pods.list(&Default::default()).await.unwrap().items[0]
-        .metadata
-        .name
-        .clone()
-        .unwrap();
+    let (pods, pod) = rolled_out_pod(&client, "cut", "box").await;
     let mut p = pods
         .exec(&pod, ["echo", "hi"], &AttachParams::default())
         .await
