@@ -6,5 +6,6 @@
 
 pub mod cli;
 pub mod exit;
+pub mod report;
 pub mod sim;
 pub mod stats;
