@@ -7,5 +7,6 @@
 pub mod cli;
 pub mod exit;
 pub mod report;
+pub mod scenario;
 pub mod sim;
 pub mod stats;

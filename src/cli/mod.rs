@@ -1,5 +1,6 @@
 //! The command line: argument parsing (clap) and dispatch to the library.
 
+mod scenarios;
 mod sim;
 
 use std::process::ExitCode;
@@ -21,6 +22,17 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Checks scenario files without a cluster; every error names file, line and column.
+    Validate {
+        /// Scenario files or directories (searched for `scenario.yaml`).
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+    },
+    /// Lists the scenarios and steps under the given paths.
+    List {
+        #[arg(default_value = "scenarios")]
+        paths: Vec<std::path::PathBuf>,
+    },
     /// The simulated cluster.
     Sim {
         #[command(subcommand)]
@@ -61,6 +73,8 @@ pub fn main() -> ExitCode {
     let code = runtime.block_on(async {
         match cli.command {
             Command::Sim { command } => sim::run(command).await,
+            Command::Validate { paths } => scenarios::validate(&paths),
+            Command::List { paths } => scenarios::list(&paths),
         }
     });
     ExitCode::from(code)

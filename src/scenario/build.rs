@@ -12,8 +12,7 @@ use serde_saphyr::Location;
 use super::diagnostics::{Diagnostic, SourceFile, one_of, with_suggestion};
 use super::manifest::{self, Use};
 use super::model::{
-    Action, MAX_ALIAS_LEN, Namespace, NsAlias, Request, Scenario, SetupStep, Timeouts,
-    Tuning,
+    Action, MAX_ALIAS_LEN, Namespace, NsAlias, Request, Scenario, SetupStep, Timeouts, Tuning,
 };
 use super::outcome::{self, Outcomes};
 use super::raw::{RawAction, RawPaths, RawScenario, RawWhen, S};
@@ -55,11 +54,7 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     pub fn new(src: SourceFile) -> Self {
-        let dir = src
-            .path
-            .parent()
-            .map(PathBuf::from)
-            .unwrap_or_default();
+        let dir = src.path.parent().map(PathBuf::from).unwrap_or_default();
         Ctx {
             src,
             dir,
@@ -89,7 +84,9 @@ impl Ctx {
 
     /// Records "missing field" at the mapping that lacks it.
     pub fn missing(&mut self, at: Location, field: &str, help: &str) {
-        let d = self.error(at, format!("missing field `{field}`")).help(help);
+        let d = self
+            .error(at, format!("missing field `{field}`"))
+            .help(help);
         self.push(d);
     }
 
@@ -162,7 +159,11 @@ impl Ctx {
     }
 
     /// The manifests of `apply:` or `delete:`, checked.
-    pub fn paths(&mut self, paths: &S<RawPaths>, usage: Use) -> Vec<(S<String>, Option<super::model::Manifest>)> {
+    pub fn paths(
+        &mut self,
+        paths: &S<RawPaths>,
+        usage: Use,
+    ) -> Vec<(S<String>, Option<super::model::Manifest>)> {
         let written: Vec<S<String>> = match &paths.value {
             RawPaths::One(p) => vec![S::new(p.clone(), paths.referenced, paths.defined)],
             RawPaths::Many(v) => v.clone(),
@@ -192,12 +193,28 @@ pub(crate) fn scenario(ctx: &mut Ctx, raw: S<RawScenario>) -> Option<Scenario> {
             n.value.clone()
         }
         None => {
-            ctx.missing(at, "name", "name the scenario, e.g. `name: route-precedence`");
+            ctx.missing(
+                at,
+                "name",
+                "name the scenario, e.g. `name: route-precedence`",
+            );
             String::new()
         }
     };
-    let description = required_text(ctx, r.description.as_ref(), at, "description", "say in a sentence or two what the scenario shows");
-    let source = required_text(ctx, r.source.as_ref(), at, "source", "say where the behaviour comes from: a blog post, an issue, the Istio source");
+    let description = required_text(
+        ctx,
+        r.description.as_ref(),
+        at,
+        "description",
+        "say in a sentence or two what the scenario shows",
+    );
+    let source = required_text(
+        ctx,
+        r.source.as_ref(),
+        at,
+        "source",
+        "say where the behaviour comes from: a blog post, an issue, the Istio source",
+    );
     ctx.scope = ctx.when(r.when.as_ref());
     let namespaces = namespaces(ctx, &r);
     if let Some(ns) = &r.namespace {
@@ -221,7 +238,11 @@ pub(crate) fn scenario(ctx: &mut Ctx, raw: S<RawScenario>) -> Option<Scenario> {
         }
     }
     let setup = match &r.setup {
-        Some(list) => list.value.iter().filter_map(|a| setup_step(ctx, a)).collect(),
+        Some(list) => list
+            .value
+            .iter()
+            .filter_map(|a| setup_step(ctx, a))
+            .collect(),
         None => Vec::new(),
     };
     let steps = match &r.steps {
@@ -231,7 +252,11 @@ pub(crate) fn scenario(ctx: &mut Ctx, raw: S<RawScenario>) -> Option<Scenario> {
             Vec::new()
         }
         None => {
-            ctx.missing(at, "steps", "add the steps that change the cluster and check traffic");
+            ctx.missing(
+                at,
+                "steps",
+                "add the steps that change the cluster and check traffic",
+            );
             Vec::new()
         }
     };
@@ -241,7 +266,10 @@ pub(crate) fn scenario(ctx: &mut Ctx, raw: S<RawScenario>) -> Option<Scenario> {
     }
     Some(Scenario {
         name,
-        name_pos: r.name.as_ref().and_then(|n| super::diagnostics::Pos::from_location(n.referenced)),
+        name_pos: r
+            .name
+            .as_ref()
+            .and_then(|n| super::diagnostics::Pos::from_location(n.referenced)),
         description,
         source,
         file: ctx.src.path.clone(),
@@ -253,11 +281,20 @@ pub(crate) fn scenario(ctx: &mut Ctx, raw: S<RawScenario>) -> Option<Scenario> {
     })
 }
 
-fn required_text(ctx: &mut Ctx, v: Option<&S<String>>, at: Location, field: &str, help: &str) -> String {
+fn required_text(
+    ctx: &mut Ctx,
+    v: Option<&S<String>>,
+    at: Location,
+    field: &str,
+    help: &str,
+) -> String {
     match v {
         Some(s) if !s.value.trim().is_empty() => s.value.trim().to_string(),
         Some(s) => {
-            ctx.push(ctx.error(s.referenced, format!("`{field}` is empty")).help(help));
+            ctx.push(
+                ctx.error(s.referenced, format!("`{field}` is empty"))
+                    .help(help),
+            );
             String::new()
         }
         None => {
@@ -322,15 +359,18 @@ fn setup_step(ctx: &mut Ctx, a: &S<RawAction>) -> Option<SetupStep> {
     let mut present = given.iter().flatten();
     let Some(_) = present.next() else {
         let d = ctx
-            .error(at, "a setup entry needs one of `apply`, `delete`, `patch` or `wait`")
+            .error(
+                at,
+                "a setup entry needs one of `apply`, `delete`, `patch` or `wait`",
+            )
             .help("e.g. `- apply: ../../../fixtures/apps/sleep.yaml`");
         ctx.push(d);
         return None;
     };
     if let Some(second) = present.next() {
-        let d = ctx
-            .error(*second, "a setup entry does one thing")
-            .help("split it into two entries: `apply`, `delete`, `patch` and `wait` each get their own");
+        let d = ctx.error(*second, "a setup entry does one thing").help(
+            "split it into two entries: `apply`, `delete`, `patch` and `wait` each get their own",
+        );
         ctx.push(d);
         return None;
     }
@@ -347,7 +387,12 @@ fn setup_step(ctx: &mut Ctx, a: &S<RawAction>) -> Option<SetupStep> {
         None => ctx.timeouts.apply,
     };
     let action = if let Some(w) = &r.wait {
-        Action::Wait(steps::wait(ctx, &w.value, w.referenced, namespace.as_ref())?)
+        Action::Wait(steps::wait(
+            ctx,
+            &w.value,
+            w.referenced,
+            namespace.as_ref(),
+        )?)
     } else {
         Action::Change(steps::change(
             ctx,
@@ -376,7 +421,10 @@ fn unused(ctx: &mut Ctx) {
     for (name, at) in &outcomes {
         if !ctx.used_outcomes.contains(name) {
             let d = ctx
-                .error(*at, format!("outcome `{name}` is not used by any expectation"))
+                .error(
+                    *at,
+                    format!("outcome `{name}` is not used by any expectation"),
+                )
                 .help("list it with share 0 where it must not happen, or remove it");
             ctx.push(d);
         }
@@ -387,7 +435,9 @@ fn unused(ctx: &mut Ctx) {
         if !used {
             let d = ctx
                 .error(*at, format!("request `{name}` is not sent by any step"))
-                .help(format!("send it from a step with `send: {name}`, or remove it"));
+                .help(format!(
+                    "send it from a step with `send: {name}`, or remove it"
+                ));
             ctx.push(d);
         }
     }

@@ -322,10 +322,7 @@ pub(crate) fn yaml_error(src: &SourceFile, err: &serde_saphyr::Error) -> Diagnos
             "the file is empty or ends too early".into(),
             Some("see docs/scenarios.md for the format".into()),
         ),
-        other => (
-            printable(&UserMessageFormatter.format_message(other)),
-            None,
-        ),
+        other => (printable(&UserMessageFormatter.format_message(other)), None),
     };
     let d = src.error(pos, message);
     match help {
@@ -369,7 +366,10 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The candidate closest to `word`, if it is close enough to be a plausible typo: at most a
 /// third of the word's length away (at least 1), and never the whole word.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let len = word.chars().count();
     let limit = (len / 3).max(1);
     candidates

@@ -49,8 +49,13 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
         }
         if files.len() == before && path.is_dir() {
             errors.push(
-                Diagnostic::file(path, format!("no {SCENARIO_FILE} in this directory or below it"))
-                    .help(format!("a scenario is a directory with a {SCENARIO_FILE} (see docs/scenarios.md)")),
+                Diagnostic::file(
+                    path,
+                    format!("no {SCENARIO_FILE} in this directory or below it"),
+                )
+                .help(format!(
+                    "a scenario is a directory with a {SCENARIO_FILE} (see docs/scenarios.md)"
+                )),
             );
         }
     }

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use super::build::{self, Ctx};
-use super::diagnostics::{Diagnostic, LoadErrors, SourceFile, yaml_error};
+use super::diagnostics::{Diagnostic, LoadErrors, Pos, SourceFile, yaml_error};
 use super::discover::discover;
 use super::model::Scenario;
-use super::raw::{MAX_FILE_BYTES, RawScenario, S, yaml_options};
+use super::raw::{RawScenario, S, yaml_options};
 
 /// Loads every scenario that `paths` name (files, or directories searched for
 /// `scenario.yaml`), checking everything that can be checked without a cluster.
@@ -24,8 +24,15 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Scenario>, LoadErrors> {
                     if let Some(first) = scenarios.iter().find(|x| x.name() == s.name()) {
                         let src = SourceFile::new(&file, text);
                         errors.push(
-                            src.error(s.name_pos, format!("scenario name `{}` is also used by {}", s.name(), first.file().display()))
-                                .help("reports identify scenarios by name; make it unique"),
+                            src.error(
+                                s.name_pos,
+                                format!(
+                                    "scenario name `{}` is also used by {}",
+                                    s.name(),
+                                    first.file().display()
+                                ),
+                            )
+                            .help("reports identify scenarios by name; make it unique"),
                         );
                     } else {
                         scenarios.push(s);
@@ -44,14 +51,8 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Scenario>, LoadErrors> {
 }
 
 fn read(file: &Path) -> Result<String, Diagnostic> {
-    let meta = std::fs::metadata(file).map_err(|e| Diagnostic::file(file, format!("cannot read: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::file(
-            file,
-            format!("larger than {} MiB; not a hand-written scenario", MAX_FILE_BYTES / 1024 / 1024),
-        ));
-    }
-    let bytes = std::fs::read(file).map_err(|e| Diagnostic::file(file, format!("cannot read: {e}")))?;
+    let bytes = super::manifest::read_bounded(file)
+        .map_err(|e| Diagnostic::file(file, format!("cannot read: {e}")))?;
     String::from_utf8(bytes).map_err(|_| Diagnostic::file(file, "not UTF-8 text"))
 }
 
@@ -65,7 +66,8 @@ pub fn parse_scenario(file: &Path, text: &str) -> Result<Scenario, LoadErrors> {
         .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
     if blank {
         let d = src
-            .error(None, "the scenario file is empty")
+            // Line 1, column 1: every diagnostic names a position, even in an empty file.
+            .error(Some(Pos { line: 1, column: 1, len: 0 }), "the scenario file is empty")
             .help("a scenario needs at least `name`, `description`, `source` and `steps` (see docs/scenarios.md)");
         return Err(LoadErrors::from(vec![d]));
     }

@@ -197,13 +197,39 @@ fn read_text(path: &Path) -> Result<String, ReadError> {
             MAX_FILE_BYTES / 1024 / 1024
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| ReadError::Other(e.to_string()))?;
+    let bytes = read_bounded(path).map_err(ReadError::Other)?;
     String::from_utf8(bytes).map_err(|_| ReadError::Other("it is not UTF-8 text".into()))
+}
+
+/// Reads a regular file of at most [`MAX_FILE_BYTES`]: devices and pipes are refused
+/// (`apply: /dev/zero` must not hang the loader), and the read is bounded whatever the
+/// metadata said.
+pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("it is not a regular file".into());
+    }
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "it is larger than {} MiB",
+            MAX_FILE_BYTES / 1024 / 1024
+        ));
+    }
+    Ok(bytes)
 }
 
 /// File names next to `path`, for "did you mean".
 pub(crate) fn sibling_names(path: &Path) -> Vec<String> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(Result::ok)
@@ -252,9 +278,10 @@ fn check_objects(
             match v {
                 Some(s) if !s.value.trim().is_empty() => Some(s.value),
                 _ => {
-                    ctx.push(src.error_at(at, format!("object without `{name}`")).help(
-                        "every document needs apiVersion, kind and metadata.name",
-                    ));
+                    ctx.push(
+                        src.error_at(at, format!("object without `{name}`"))
+                            .help("every document needs apiVersion, kind and metadata.name"),
+                    );
                     None
                 }
             }
@@ -308,7 +335,8 @@ fn object_namespace(
         aliases.iter().copied(),
     );
     let help = if aliases.is_empty() {
-        "declare it under `namespaces:` and write `${ns.<alias>}`, or leave metadata.namespace out".to_string()
+        "declare it under `namespaces:` and write `${ns.<alias>}`, or leave metadata.namespace out"
+            .to_string()
     } else {
         format!(
             "real namespace names get a per-run suffix: write {}, or leave metadata.namespace out",
@@ -335,9 +363,10 @@ fn check_patch_body(ctx: &mut Ctx, src: &SourceFile, rsrc: &SourceFile, usage: U
         };
     let ok = match (&body.value, usage) {
         (serde_json::Value::Object(_), Use::MergePatch) => true,
-        (serde_json::Value::Array(ops), Use::JsonPatch) => ops
-            .iter()
-            .all(|op| op.get("op").is_some_and(|v| v.is_string()) && op.get("path").is_some_and(|v| v.is_string())),
+        (serde_json::Value::Array(ops), Use::JsonPatch) => ops.iter().all(|op| {
+            op.get("op").is_some_and(|v| v.is_string())
+                && op.get("path").is_some_and(|v| v.is_string())
+        }),
         _ => false,
     };
     if ok {
@@ -364,7 +393,10 @@ mod tests {
     #[test]
     fn paths_resolve_lexically() {
         assert_eq!(
-            resolve(Path::new("scenarios/mesh/x"), "../../../fixtures/apps/sleep.yaml"),
+            resolve(
+                Path::new("scenarios/mesh/x"),
+                "../../../fixtures/apps/sleep.yaml"
+            ),
             PathBuf::from("fixtures/apps/sleep.yaml")
         );
         assert_eq!(

@@ -35,9 +35,9 @@ pub use diagnostics::{Diagnostic, LoadErrors, Pos, did_you_mean, edit_distance};
 pub use discover::{SCENARIO_FILE, discover};
 pub use load::{load, parse_scenario};
 pub use model::{
-    Action, Case, Change, Expected, GatewayRef, InvalidRunId, Manifest, Method, Namespace,
-    NsAlias, ObjectRef, Patch, PatchKind, PodRef, Request, ResourceName, Rollout, Route, RunId,
-    Scenario, ScenarioPlan, SetupStep, Step, StepPlan, Timeouts, Tuning, Wait, WorkloadKind,
+    Action, Case, Change, Expected, GatewayRef, InvalidRunId, Manifest, Method, Namespace, NsAlias,
+    ObjectRef, Patch, PatchKind, PodRef, Request, ResourceName, Rollout, Route, RunId, Scenario,
+    ScenarioPlan, SetupStep, Step, StepPlan, Timeouts, Tuning, Wait, WorkloadKind,
 };
 pub use outcome::{Outcome, Outcomes, TextMatch};
 pub use template::{Bindings, Template, UnboundAlias, Var};

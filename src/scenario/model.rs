@@ -67,7 +67,9 @@ impl RunId {
     pub fn new(id: &str) -> Result<Self, InvalidRunId> {
         let ok = !id.is_empty()
             && id.len() <= Self::MAX_LEN
-            && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
         if ok {
             Ok(RunId(id.to_string()))
         } else {
@@ -527,9 +529,9 @@ impl Expected {
     /// What this step asks of the run's false-failure budget.
     pub fn alpha_request(&self, tuning: &Tuning) -> AlphaRequest {
         match self {
-            Expected::Traffic { expectation, .. } if !expectation.is_deterministic() => {
-                tuning.alpha.map_or(AlphaRequest::Share, AlphaRequest::Override)
-            }
+            Expected::Traffic { expectation, .. } if !expectation.is_deterministic() => tuning
+                .alpha
+                .map_or(AlphaRequest::Share, AlphaRequest::Override),
             _ => AlphaRequest::Deterministic,
         }
     }

@@ -155,7 +155,10 @@ pub(crate) fn build(ctx: &mut Ctx, raw: &S<Entries<S<RawOutcome>>>) -> Outcomes 
         ctx.outcomes.push((name.clone(), key.referenced));
         if name == UNMATCHED {
             let d = ctx
-                .error(key.referenced, format!("`{UNMATCHED}` is built in: it is every response no outcome matches"))
+                .error(
+                    key.referenced,
+                    format!("`{UNMATCHED}` is built in: it is every response no outcome matches"),
+                )
                 .help("choose another name");
             ctx.push(d);
             continue;
@@ -168,7 +171,10 @@ pub(crate) fn build(ctx: &mut Ctx, raw: &S<Entries<S<RawOutcome>>>) -> Outcomes 
         let status = match &r.status {
             Some(s) if (100..=599).contains(&s.value) => u16::try_from(s.value).ok(),
             Some(s) => {
-                ctx.push(ctx.error(s.referenced, format!("status {} is not an HTTP status (100-599)", s.value)));
+                ctx.push(ctx.error(
+                    s.referenced,
+                    format!("status {} is not an HTTP status (100-599)", s.value),
+                ));
                 continue;
             }
             None => None,
@@ -200,7 +206,10 @@ pub(crate) fn build(ctx: &mut Ctx, raw: &S<Entries<S<RawOutcome>>>) -> Outcomes 
         }
         if status.is_none() && body.is_none() && headers.is_empty() {
             let d = ctx
-                .error(o.referenced, format!("outcome `{name}` matches every response"))
+                .error(
+                    o.referenced,
+                    format!("outcome `{name}` matches every response"),
+                )
                 .help("give it a `status`, a `body` or `headers` condition");
             ctx.push(d);
             continue;
@@ -233,11 +242,17 @@ pub(crate) fn build(ctx: &mut Ctx, raw: &S<Entries<S<RawOutcome>>>) -> Outcomes 
 /// `{equals: ...}`, `{contains: ...}` or `{regex: ...}`: exactly one.
 pub(crate) fn text_match(ctx: &mut Ctx, raw: &S<RawTextMatch>) -> Option<TextMatch> {
     let r = &raw.value;
-    let given: Vec<&S<String>> = [&r.equals, &r.contains, &r.regex].into_iter().flatten().collect();
+    let given: Vec<&S<String>> = [&r.equals, &r.contains, &r.regex]
+        .into_iter()
+        .flatten()
+        .collect();
     match given.as_slice() {
         [] => {
             let d = ctx
-                .error(raw.referenced, "a text condition needs `equals`, `contains` or `regex`")
+                .error(
+                    raw.referenced,
+                    "a text condition needs `equals`, `contains` or `regex`",
+                )
                 .help("e.g. `{contains: \"Hello version: v1\"}`");
             ctx.push(d);
             return None;
@@ -245,7 +260,10 @@ pub(crate) fn text_match(ctx: &mut Ctx, raw: &S<RawTextMatch>) -> Option<TextMat
         [_] => {}
         [_, second, ..] => {
             let d = ctx
-                .error(second.referenced, "a text condition has one of `equals`, `contains` or `regex`")
+                .error(
+                    second.referenced,
+                    "a text condition has one of `equals`, `contains` or `regex`",
+                )
                 .help("for several conditions on a body, use a regex");
             ctx.push(d);
             return None;
@@ -256,7 +274,10 @@ pub(crate) fn text_match(ctx: &mut Ctx, raw: &S<RawTextMatch>) -> Option<TextMat
     }
     if let Some(c) = &r.contains {
         if c.value.is_empty() {
-            ctx.push(ctx.error(c.referenced, "`contains` an empty string matches everything"));
+            ctx.push(ctx.error(
+                c.referenced,
+                "`contains` an empty string matches everything",
+            ));
             return None;
         }
         return Some(TextMatch::Contains(c.value.clone()));
@@ -309,14 +330,22 @@ mod tests {
         let v1 = outcome(
             "v1",
             Some(200),
-            Some(TextMatch::Regex(regex::Regex::new("^Hello version: v1,").unwrap())),
+            Some(TextMatch::Regex(
+                regex::Regex::new("^Hello version: v1,").unwrap(),
+            )),
         );
         let o = Outcomes(vec![abort, v1]);
         let hdr = vec![("Server".to_string(), "envoy".to_string())];
         assert_eq!(o.classify(500, &hdr, "fault filter abort"), "abort");
         assert_eq!(o.classify(500, &[], "fault filter abort"), UNMATCHED);
-        assert_eq!(o.classify(200, &[], "Hello version: v1, instance: x\n"), "v1");
-        assert_eq!(o.classify(200, &[], "Hello version: v2, instance: x\n"), UNMATCHED);
+        assert_eq!(
+            o.classify(200, &[], "Hello version: v1, instance: x\n"),
+            "v1"
+        );
+        assert_eq!(
+            o.classify(200, &[], "Hello version: v2, instance: x\n"),
+            UNMATCHED
+        );
     }
 
     #[test]

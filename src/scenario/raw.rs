@@ -10,9 +10,9 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use serde::Deserialize;
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 /// A value with its location.
@@ -48,7 +48,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
 /// the location of the enclosing `Spanned`.
 #[derive(Debug)]
 pub(crate) enum RawWaits {
-    One(RawWait),
+    One(Box<RawWait>),
     Many(Vec<S<RawWait>>),
 }
 
@@ -61,7 +61,8 @@ impl<'de> Deserialize<'de> for RawWaits {
                 f.write_str("a wait mapping or a list of them")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawWaits, A::Error> {
-                RawWait::deserialize(MapAccessDeserializer::new(map)).map(RawWaits::One)
+                RawWait::deserialize(MapAccessDeserializer::new(map))
+                    .map(|w| RawWaits::One(Box::new(w)))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RawWaits, A::Error> {
                 Vec::deserialize(SeqAccessDeserializer::new(seq)).map(RawWaits::Many)
@@ -102,7 +103,7 @@ impl<'de> Deserialize<'de> for RawPaths {
 #[derive(Debug)]
 pub(crate) enum RawSend {
     Named(String),
-    Inline(RawRequest),
+    Inline(Box<RawRequest>),
 }
 
 impl<'de> Deserialize<'de> for RawSend {
@@ -117,7 +118,8 @@ impl<'de> Deserialize<'de> for RawSend {
                 Ok(RawSend::Named(v.to_string()))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawSend, A::Error> {
-                RawRequest::deserialize(MapAccessDeserializer::new(map)).map(RawSend::Inline)
+                RawRequest::deserialize(MapAccessDeserializer::new(map))
+                    .map(|r| RawSend::Inline(Box::new(r)))
             }
         }
         d.deserialize_any(Vis)
@@ -127,7 +129,7 @@ impl<'de> Deserialize<'de> for RawSend {
 /// `expect:` is one expectation for every version, or a list of version cases.
 #[derive(Debug)]
 pub(crate) enum RawExpect {
-    One(RawCase),
+    One(Box<RawCase>),
     Cases(Vec<S<RawCase>>),
 }
 
@@ -140,7 +142,8 @@ impl<'de> Deserialize<'de> for RawExpect {
                 f.write_str("a mapping (`shares:` or `rejected:`) or a list of version cases")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawExpect, A::Error> {
-                RawCase::deserialize(MapAccessDeserializer::new(map)).map(RawExpect::One)
+                RawCase::deserialize(MapAccessDeserializer::new(map))
+                    .map(|c| RawExpect::One(Box::new(c)))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RawExpect, A::Error> {
                 Vec::deserialize(SeqAccessDeserializer::new(seq)).map(RawExpect::Cases)

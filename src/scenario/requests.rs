@@ -11,11 +11,19 @@ use super::template::Template;
 use super::values::{check_header_name, check_object_name, parse_method};
 
 /// A request from `requests:` (with its name) or written in place under `send:`.
-pub(crate) fn build(ctx: &mut Ctx, name: Option<String>, r: &RawRequest, at: Location) -> Option<Request> {
+pub(crate) fn build(
+    ctx: &mut Ctx,
+    name: Option<String>,
+    r: &RawRequest,
+    at: Location,
+) -> Option<Request> {
     let route = match (&r.from, &r.via) {
         (Some(_), Some(via)) => {
             let d = ctx
-                .error(via.referenced, "a request has either `from` (a pod) or `via` (a gateway), not both")
+                .error(
+                    via.referenced,
+                    "a request has either `from` (a pod) or `via` (a gateway), not both",
+                )
                 .help("use two requests");
             ctx.push(d);
             None
@@ -75,12 +83,26 @@ fn not_here(ctx: &mut Ctx, field: &Option<S<String>>, name: &str, why: &str) -> 
 }
 
 fn from_pod(ctx: &mut Ctx, r: &RawRequest, from: &S<RawFrom>) -> Option<Route> {
-    let mut ok = not_here(ctx, &r.host, "host", "goes with `via`; with `from`, put the host in the URL");
-    ok &= not_here(ctx, &r.path, "path", "goes with `via`; with `from`, put the path in the URL");
+    let mut ok = not_here(
+        ctx,
+        &r.host,
+        "host",
+        "goes with `via`; with `from`, put the host in the URL",
+    );
+    ok &= not_here(
+        ctx,
+        &r.path,
+        "path",
+        "goes with `via`; with `from`, put the path in the URL",
+    );
     let pod = match &from.value.pod {
         Some(p) => pod_ref(ctx, p),
         None => {
-            ctx.missing(from.referenced, "pod", "e.g. `pod: sample/deployment/sleep`");
+            ctx.missing(
+                from.referenced,
+                "pod",
+                "e.g. `pod: sample/deployment/sleep`",
+            );
             None
         }
     };
@@ -99,7 +121,10 @@ fn from_pod(ctx: &mut Ctx, r: &RawRequest, from: &S<RawFrom>) -> Option<Route> {
             let t = ctx.template(u, "the URL");
             if t.is_some() && !(u.value.starts_with("http://") || u.value.starts_with("https://")) {
                 let d = ctx
-                    .error(u.referenced, "the URL must start with `http://` or `https://`")
+                    .error(
+                        u.referenced,
+                        "the URL must start with `http://` or `https://`",
+                    )
                     .help("e.g. `url: \"http://helloworld.${ns.sample}:5000/hello\"`");
                 ctx.push(d);
                 None
@@ -108,7 +133,11 @@ fn from_pod(ctx: &mut Ctx, r: &RawRequest, from: &S<RawFrom>) -> Option<Route> {
             }
         }
         None => {
-            ctx.missing(from.referenced, "url", "a request `from` a pod needs `url:` next to `from:`");
+            ctx.missing(
+                from.referenced,
+                "url",
+                "a request `from` a pod needs `url:` next to `from:`",
+            );
             None
         }
     };
@@ -156,7 +185,12 @@ fn pod_ref(ctx: &mut Ctx, p: &S<String>) -> Option<PodRef> {
 }
 
 fn via_gateway(ctx: &mut Ctx, r: &RawRequest, via: &S<RawVia>) -> Option<Route> {
-    let ok = not_here(ctx, &r.url, "url", "goes with `from`; with `via`, write `host:` and `path:`");
+    let ok = not_here(
+        ctx,
+        &r.url,
+        "url",
+        "goes with `from`; with `via`, write `host:` and `path:`",
+    );
     let gateway = match &via.value.gateway {
         Some(g) => match g.value.split_once('/') {
             Some((ns, name)) => {
@@ -181,14 +215,21 @@ fn via_gateway(ctx: &mut Ctx, r: &RawRequest, via: &S<RawVia>) -> Option<Route> 
             }
         },
         None => {
-            ctx.missing(via.referenced, "gateway", "e.g. `gateway: sample-ingress/example-gateway`");
+            ctx.missing(
+                via.referenced,
+                "gateway",
+                "e.g. `gateway: sample-ingress/example-gateway`",
+            );
             None
         }
     };
     let port = match &via.value.port {
         Some(p) if (1..=65535).contains(&p.value) => u16::try_from(p.value).ok(),
         Some(p) => {
-            ctx.push(ctx.error(p.referenced, format!("port {} is not between 1 and 65535", p.value)));
+            ctx.push(ctx.error(
+                p.referenced,
+                format!("port {} is not between 1 and 65535", p.value),
+            ));
             None
         }
         None => Some(80),
@@ -197,14 +238,21 @@ fn via_gateway(ctx: &mut Ctx, r: &RawRequest, via: &S<RawVia>) -> Option<Route> 
         Some(h) => {
             let t = ctx.template(h, "the host");
             if h.value.contains(['/', ' ']) || h.value.is_empty() {
-                ctx.push(ctx.error(h.referenced, "`host` is a host name, e.g. `httpbin.example.com`"));
+                ctx.push(ctx.error(
+                    h.referenced,
+                    "`host` is a host name, e.g. `httpbin.example.com`",
+                ));
                 None
             } else {
                 t
             }
         }
         None => {
-            ctx.missing(via.referenced, "host", "a request `via` a gateway needs `host:` (the Host header) next to `via:`");
+            ctx.missing(
+                via.referenced,
+                "host",
+                "a request `via` a gateway needs `host:` (the Host header) next to `via:`",
+            );
             None
         }
     };

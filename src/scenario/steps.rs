@@ -13,11 +13,14 @@ use super::build::Ctx;
 use super::diagnostics::{one_of, with_suggestion};
 use super::manifest::{self, Use};
 use super::model::{
-    Case, Change, Expected, Manifest, NsAlias, Patch, PatchKind, Request, Rollout, Step,
-    Timeouts, Tuning, Wait,
+    Case, Change, Expected, Manifest, NsAlias, Patch, PatchKind, Request, Rollout, Step, Timeouts,
+    Tuning, Wait,
 };
 use super::outcome;
-use super::raw::{RawCase, RawExpect, RawPatch, RawPaths, RawSend, RawStats, RawStep, RawTimeouts, RawWait, RawWaits, S};
+use super::raw::{
+    RawCase, RawExpect, RawPatch, RawPaths, RawSend, RawStats, RawStep, RawTimeouts, RawWait,
+    RawWaits, S,
+};
 use super::requests;
 use super::values::{check_name, check_object_name, parse_duration, parse_resource_name};
 use super::version::VersionReq;
@@ -42,7 +45,8 @@ pub(crate) fn tuning(ctx: &mut Ctx, base: Tuning, raw: Option<&S<RawStats>>) -> 
     };
     let r = &raw.value;
     let mut t = base;
-    let report = |ctx: &mut Ctx, at: Location, e: StatsError| ctx.push(ctx.error(at, e.to_string()));
+    let report =
+        |ctx: &mut Ctx, at: Location, e: StatsError| ctx.push(ctx.error(at, e.to_string()));
     if let Some(a) = &r.alpha {
         match StepPolicy::new(a.value) {
             Ok(_) => t.alpha = Some(a.value),
@@ -63,8 +67,14 @@ pub(crate) fn tuning(ctx: &mut Ctx, base: Tuning, raw: Option<&S<RawStats>>) -> 
     }
     let max = r.max_requests.as_ref().map_or(t.max_requests, |m| m.value);
     let batch = r.batch_size.as_ref().map_or(t.batch_size, |b| b.value);
-    let max_at = r.max_requests.as_ref().map_or(raw.referenced, |m| m.referenced);
-    let batch_at = r.batch_size.as_ref().map_or(raw.referenced, |b| b.referenced);
+    let max_at = r
+        .max_requests
+        .as_ref()
+        .map_or(raw.referenced, |m| m.referenced);
+    let batch_at = r
+        .batch_size
+        .as_ref()
+        .map_or(raw.referenced, |b| b.referenced);
     match StepPolicy::default()
         .with_batch_size(1)
         .and_then(|p| p.with_max_requests(max))
@@ -129,7 +139,10 @@ pub(crate) fn wait(ctx: &mut Ctx, w: &RawWait, at: Location, ns: Option<&NsAlias
     match (&w.rollout, &w.condition, &w.target) {
         (Some(_), Some(c), _) => {
             let d = ctx
-                .error(c.referenced, "a wait is either `rollout` or `condition`, not both")
+                .error(
+                    c.referenced,
+                    "a wait is either `rollout` or `condition`, not both",
+                )
                 .help("use two waits");
             ctx.push(d);
             None
@@ -145,7 +158,10 @@ pub(crate) fn wait(ctx: &mut Ctx, w: &RawWait, at: Location, ns: Option<&NsAlias
             let rollout = if r.value == "all" {
                 Rollout::All
             } else if let Err(e) = check_object_name(&r.value, "deployment") {
-                ctx.push(ctx.error(r.referenced, e).help("`rollout: all` waits for every Deployment of the namespace"));
+                ctx.push(
+                    ctx.error(r.referenced, e)
+                        .help("`rollout: all` waits for every Deployment of the namespace"),
+                );
                 return None;
             } else {
                 Rollout::Deployment(r.value.clone())
@@ -158,10 +174,20 @@ pub(crate) fn wait(ctx: &mut Ctx, w: &RawWait, at: Location, ns: Option<&NsAlias
                 ctx.missing(at, "target", "name the object, e.g. `target: gateways.gateway.networking.k8s.io/example-gateway`");
                 return None;
             };
-            let ok = c.value.chars().next().is_some_and(|ch| ch.is_ascii_alphabetic())
+            let ok = c
+                .value
+                .chars()
+                .next()
+                .is_some_and(|ch| ch.is_ascii_alphabetic())
                 && c.value.chars().all(|ch| ch.is_ascii_alphanumeric());
             if !ok {
-                ctx.push(ctx.error(c.referenced, format!("`{}` is not a condition type", c.value)).help("e.g. `Programmed`, `Accepted`, `Available`"));
+                ctx.push(
+                    ctx.error(
+                        c.referenced,
+                        format!("`{}` is not a condition type", c.value),
+                    )
+                    .help("e.g. `Programmed`, `Accepted`, `Available`"),
+                );
                 return None;
             }
             let target = match parse_resource_name(&t.value) {
@@ -271,7 +297,11 @@ pub(crate) fn change(
             }
         },
         None => {
-            ctx.missing(p.referenced, "target", "name the object, e.g. `target: gateways.networking.istio.io/example-gateway`");
+            ctx.missing(
+                p.referenced,
+                "target",
+                "name the object, e.g. `target: gateways.networking.istio.io/example-gateway`",
+            );
             None
         }
     };
@@ -280,8 +310,14 @@ pub(crate) fn change(
         Some(("json", _)) => Some(PatchKind::Json),
         Some(("strategic", _)) => Some(PatchKind::Strategic),
         Some((other, at)) => {
-            let m = with_suggestion(format!("unknown patch type `{other}`"), other, ["merge", "json", "strategic"]);
-            ctx.push(ctx.error(at, m).help("`merge` (JSON merge patch, the default), `json` (JSON patch) or `strategic`"));
+            let m = with_suggestion(
+                format!("unknown patch type `{other}`"),
+                other,
+                ["merge", "json", "strategic"],
+            );
+            ctx.push(ctx.error(at, m).help(
+                "`merge` (JSON merge patch, the default), `json` (JSON patch) or `strategic`",
+            ));
             None
         }
     };
@@ -293,7 +329,11 @@ pub(crate) fn change(
     }
     let body = match &r.file {
         Some(f) => {
-            let usage = if kind == Some(PatchKind::Json) { Use::JsonPatch } else { Use::MergePatch };
+            let usage = if kind == Some(PatchKind::Json) {
+                Use::JsonPatch
+            } else {
+                Use::MergePatch
+            };
             manifest::load(ctx, f, usage)
         }
         None => {
@@ -317,7 +357,10 @@ pub(crate) fn build_all(ctx: &mut Ctx, raw: &[S<RawStep>]) -> Vec<Step> {
         if let Some(n) = &s.value.name {
             if let Some((_, line)) = names.iter().find(|(x, _)| *x == n.value) {
                 let d = ctx
-                    .error(n.referenced, format!("step name `{}` is already used at line {line}", n.value))
+                    .error(
+                        n.referenced,
+                        format!("step name `{}` is already used at line {line}", n.value),
+                    )
                     .help("step names identify steps in reports; make them unique");
                 ctx.push(d);
             }
@@ -341,7 +384,11 @@ fn step(ctx: &mut Ctx, raw: &S<RawStep>) -> Option<Step> {
             Some(n.value.clone())
         }
         None => {
-            ctx.missing(at, "name", "name the step, e.g. `name: httproute-routes-to-v1`");
+            ctx.missing(
+                at,
+                "name",
+                "name the step, e.g. `name: httproute-routes-to-v1`",
+            );
             None
         }
     };
@@ -352,7 +399,10 @@ fn step(ctx: &mut Ctx, raw: &S<RawStep>) -> Option<Step> {
             let loc = r.when.as_ref().map_or(at, |w| w.referenced);
             let d = ctx.error(
                 loc,
-                format!("this step never runs: it holds for Istio {own_when}, the scenario for {}", ctx.scope),
+                format!(
+                    "this step never runs: it holds for Istio {own_when}, the scenario for {}",
+                    ctx.scope
+                ),
             );
             ctx.push(d);
             return None;
@@ -364,7 +414,13 @@ fn step(ctx: &mut Ctx, raw: &S<RawStep>) -> Option<Step> {
     };
     let has_change = r.apply.is_some() || r.delete.is_some() || r.patch.is_some();
     let change = if has_change {
-        Some(change(ctx, r.apply.as_ref(), r.delete.as_ref(), r.patch.as_ref(), namespace.as_ref()))
+        Some(change(
+            ctx,
+            r.apply.as_ref(),
+            r.delete.as_ref(),
+            r.patch.as_ref(),
+            namespace.as_ref(),
+        ))
     } else {
         None
     };
@@ -391,7 +447,10 @@ fn step(ctx: &mut Ctx, raw: &S<RawStep>) -> Option<Step> {
     };
     if let (Some(s), None) = (&r.stats, &r.send) {
         let d = ctx
-            .error(s.referenced, "`stats` on a step that sends nothing has no effect")
+            .error(
+                s.referenced,
+                "`stats` on a step that sends nothing has no effect",
+            )
             .help("remove it, or add `send:` and `expect:` with shares");
         ctx.push(d);
     }
@@ -400,7 +459,14 @@ fn step(ctx: &mut Ctx, raw: &S<RawStep>) -> Option<Step> {
         timeouts(ctx, base, r.timeouts.as_ref())
     };
     let change_kind = change.as_ref().map(|c| c.as_ref().map(kind_of));
-    let cases = cases(ctx, &when, r.expect.as_ref(), send.as_ref(), change_kind, &tuning)?;
+    let cases = cases(
+        ctx,
+        &when,
+        r.expect.as_ref(),
+        send.as_ref(),
+        change_kind,
+        &tuning,
+    )?;
     let change = match change {
         Some(c) => Some(c?),
         None => None,
@@ -472,7 +538,10 @@ fn cases(
     let Some(expect) = expect else {
         if let Some((_, send_at)) = send {
             let d = ctx
-                .error(*send_at, "requests are sent but nothing is expected of them")
+                .error(
+                    *send_at,
+                    "requests are sent but nothing is expected of them",
+                )
                 .help("add `expect: {shares: {<outcome>: <share>, ...}}`");
             ctx.push(d);
             return None;
@@ -496,7 +565,12 @@ fn cases(
         let own = ctx.when(raw.when.as_ref());
         let Some(case_when) = own.intersect(when) else {
             let loc = raw.when.as_ref().map_or(case_at, |w| w.referenced);
-            let d = ctx.error(loc, format!("this case never applies: it holds for Istio {own}, the step runs on {when}"));
+            let d = ctx.error(
+                loc,
+                format!(
+                    "this case never applies: it holds for Istio {own}, the step runs on {when}"
+                ),
+            );
             ctx.push(d);
             ok = false;
             continue;
@@ -506,7 +580,10 @@ fn cases(
                 let d = ctx
                     .error(
                         raw.when.as_ref().map_or(case_at, |w| w.referenced),
-                        format!("this case overlaps the case at line {} (both hold for Istio {both})", other_at.line()),
+                        format!(
+                            "this case overlaps the case at line {} (both hold for Istio {both})",
+                            other_at.line()
+                        ),
                     )
                     .help("each Istio version must have exactly one expectation");
                 ctx.push(d);
@@ -514,7 +591,13 @@ fn cases(
             }
         }
         match expected(ctx, raw, case_at, send, change, tuning) {
-            Some(expected) => out.push((Case { when: case_when, expected }, case_at)),
+            Some(expected) => out.push((
+                Case {
+                    when: case_when,
+                    expected,
+                },
+                case_at,
+            )),
             None => ok = false,
         }
     }
@@ -566,7 +649,10 @@ fn expected(
         (Some(shares), None) => {
             let Some((request, _)) = send else {
                 let d = ctx
-                    .error(shares.referenced, "`shares` without `send`: there are no responses to count")
+                    .error(
+                        shares.referenced,
+                        "`shares` without `send`: there are no responses to count",
+                    )
                     .help("add `send:` to the step");
                 ctx.push(d);
                 return None;
@@ -575,8 +661,7 @@ fn expected(
             let mut ok = true;
             for (name, share) in &shares.value.0 {
                 if name.value == UNMATCHED {
-                    let d = ctx
-                        .error(name.referenced, StatsError::ReservedClass.to_string());
+                    let d = ctx.error(name.referenced, StatsError::ReservedClass.to_string());
                     ctx.push(d);
                     ok = false;
                     continue;
@@ -637,7 +722,10 @@ fn expected(
         (None, None) => {
             if send.is_some() {
                 let d = ctx
-                    .error(at, "this case expects nothing of the requests the step sends")
+                    .error(
+                        at,
+                        "this case expects nothing of the requests the step sends",
+                    )
                     .help("add `shares: {<outcome>: <share>, ...}` or `rejected: {contains: ...}`");
                 ctx.push(d);
                 return None;

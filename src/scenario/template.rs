@@ -282,14 +282,18 @@ mod tests {
 
     #[test]
     fn undefined_references_are_located_and_suggested() {
-        let errs = Template::parse("a: ${ns.sampel}\nb: ${run.di}\nc: ${x", &["sample"]).unwrap_err();
+        let errs =
+            Template::parse("a: ${ns.sampel}\nb: ${run.di}\nc: ${x", &["sample"]).unwrap_err();
         assert_eq!(errs.len(), 3);
         assert_eq!(errs[0].offset, 3);
         assert_eq!(
             errs[0].message,
             "`${ns.sampel}` refers to no namespace of this scenario, did you mean `${ns.sample}`?"
         );
-        assert_eq!(errs[1].message, "undefined reference `${run.di}`, did you mean `${run.id}`?");
+        assert_eq!(
+            errs[1].message,
+            "undefined reference `${run.di}`, did you mean `${run.id}`?"
+        );
         assert!(errs[2].message.starts_with("unterminated"));
     }
 

@@ -24,15 +24,15 @@ pub(crate) fn is_dns_label(s: &str, max: usize) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b.len() <= max
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && b[0] != b'-'
         && b[b.len() - 1] != b'-'
 }
 
 /// An object name (Deployment, Gateway, container): a DNS subdomain.
 pub(crate) fn check_object_name(s: &str, what: &str) -> Result<(), String> {
-    let ok = s.len() <= 253
-        && s.split('.').all(|l| is_dns_label(l, 63));
+    let ok = s.len() <= 253 && s.split('.').all(|l| is_dns_label(l, 63));
     if ok {
         Ok(())
     } else {
@@ -49,7 +49,8 @@ pub(crate) fn check_label_key(s: &str) -> Result<(), String> {
         Some((p, n)) => (Some(p), n),
         None => (None, s),
     };
-    let prefix_ok = prefix.is_none_or(|p| p.len() <= 253 && p.split('.').all(|l| is_dns_label(l, 63)));
+    let prefix_ok =
+        prefix.is_none_or(|p| p.len() <= 253 && p.split('.').all(|l| is_dns_label(l, 63)));
     if prefix_ok && is_label_value(name) && !name.is_empty() {
         Ok(())
     } else {
@@ -142,9 +143,8 @@ pub(crate) fn parse_resource_name(s: &str) -> Result<ResourceName, String> {
 /// An HTTP header name (an RFC 9110 token).
 pub(crate) fn check_header_name(s: &str) -> Result<(), String> {
     let ok = !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        });
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     if ok {
         Ok(())
     } else {
@@ -161,7 +161,9 @@ pub(crate) fn check_no_control(s: &str, what: &str) -> Result<(), (usize, String
     match s.chars().position(char::is_control) {
         Some(i) => Err((
             i,
-            format!("{what} contains a control character (line break, tab, ...), which cannot be sent"),
+            format!(
+                "{what} contains a control character (line break, tab, ...), which cannot be sent"
+            ),
         )),
         None => Ok(()),
     }

@@ -105,7 +105,11 @@ impl Partial {
         {
             return Err(err(format!(
                 "`{s}` is not an Istio version; write MAJOR.MINOR or MAJOR.MINOR.PATCH, e.g. 1.27 or 1.27.3{}",
-                if !suffix && core.contains('-') { " (a range is written `1.22 - 1.27`, with spaces)" } else { "" }
+                if !suffix && core.contains('-') {
+                    " (a range is written `1.22 - 1.27`, with spaces)"
+                } else {
+                    ""
+                }
             )));
         }
         let num = |p: &str| {
@@ -224,7 +228,9 @@ impl fmt::Display for VersionReq {
             (true, None) => f.write_str("any version"),
             (true, Some(h)) => write!(f, "<{}", short(h)),
             (false, None) => write!(f, ">={}", short(self.low)),
-            (false, Some(h)) if h.patch == 0 && self.low.patch == 0 && h.minor == self.low.minor + 1 => {
+            (false, Some(h))
+                if h.patch == 0 && self.low.patch == 0 && h.minor == self.low.minor + 1 =>
+            {
                 write!(f, "{}.x", short(self.low))
             }
             (false, Some(h)) => write!(f, ">={}, <{}", short(self.low), short(h)),
@@ -253,7 +259,8 @@ impl FromStr for VersionReq {
         let mut req = Self::any();
         if let Some((a, b)) = trimmed.split_once(" - ") {
             let a_off = lead + a.chars().count() - a.trim_start().chars().count();
-            let b_off = lead + a.chars().count() + 3 + (b.chars().count() - b.trim_start().chars().count());
+            let b_off =
+                lead + a.chars().count() + 3 + (b.chars().count() - b.trim_start().chars().count());
             let lo = Partial::parse(a.trim(), a_off, false)?;
             let hi = Partial::parse(b.trim(), b_off, false)?;
             req.low = lo.floor();
@@ -265,7 +272,8 @@ impl FromStr for VersionReq {
                 let at = offset + part.chars().count() - part.trim_start().chars().count();
                 offset += part.chars().count() + 1;
                 let (op, rest) = split_op(inner);
-                let ver_at = at + op.len() + (rest.chars().count() - rest.trim_start().chars().count());
+                let ver_at =
+                    at + op.len() + (rest.chars().count() - rest.trim_start().chars().count());
                 let v = Partial::parse(rest.trim(), ver_at, false)?;
                 let (low, high) = match op {
                     ">=" => (Some(v.floor()), None),
@@ -357,7 +365,10 @@ mod tests {
     #[test]
     fn gaps_and_overlaps() {
         let any = VersionReq::any();
-        assert_eq!(VersionReq::first_gap(&any, &[&r("<1.28"), &r(">=1.28")]), None);
+        assert_eq!(
+            VersionReq::first_gap(&any, &[&r("<1.28"), &r(">=1.28")]),
+            None
+        );
         assert_eq!(
             VersionReq::first_gap(&any, &[&r("<1.24"), &r(">=1.28")]).map(|g| g.to_string()),
             Some(">=1.24, <1.28".into())
@@ -367,7 +378,10 @@ mod tests {
             Some(">=1.28".into())
         );
         let scope = r(">=1.22");
-        assert_eq!(VersionReq::first_gap(&scope, &[&r("<1.28"), &r(">=1.28")]), None);
+        assert_eq!(
+            VersionReq::first_gap(&scope, &[&r("<1.28"), &r(">=1.28")]),
+            None
+        );
         assert!(r("<1.28").intersect(&r(">=1.27")).is_some());
         assert!(r("<1.28").intersect(&r(">=1.28")).is_none());
     }

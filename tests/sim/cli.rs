@@ -93,3 +93,57 @@ async fn a_bad_profile_is_exit_2_with_the_field_named() {
         "{stderr}"
     );
 }
+
+/// `harness validate`: the shipped scenarios are valid (exit 0); the broken corpus gives exit 2
+/// with file:line:column for every file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_reports_every_broken_file_with_its_location() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ok = harness()
+        .arg("validate")
+        .arg(root.join("scenarios"))
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let broken_dir = root.join("tests/data/scenarios/broken");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&broken_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "a corpus of broken files");
+    let out = harness()
+        .arg("validate")
+        .args(&files)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Every diagnostic starts `path:line:column: message` (the path may be a manifest the
+    // scenario names), and every file had at least one.
+    let headers: Vec<&str> = stderr.lines().filter(|l| l.starts_with('/')).collect();
+    assert!(!headers.is_empty(), "{stderr}");
+    for h in &headers {
+        let mut parts = h.splitn(4, ':');
+        let (_, line, col) = (parts.next(), parts.next(), parts.next());
+        assert!(
+            line.is_some_and(|n| n.parse::<u32>().is_ok())
+                && col.is_some_and(|n| n.parse::<u32>().is_ok()),
+            "not file:line:column: {h}"
+        );
+    }
+    assert!(
+        stderr
+            .trim_end()
+            .ends_with(&format!("in {} files", files.len())),
+        "{stderr}"
+    );
+}
