@@ -24,6 +24,8 @@ pub struct Cluster {
     next_pod_ip: AtomicU32,
     ca_pem: String,
     mesh: Mesh,
+    /// Turns true when the cluster stops; long-lived tasks (load-balancer listeners) end then.
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Cluster {
@@ -41,6 +43,7 @@ impl Cluster {
             next_pod_ip: AtomicU32::new(0),
             ca_pem,
             mesh: Mesh::new(profile_seed),
+            stop: tokio::sync::watch::channel(false).0,
         })
     }
 
@@ -68,6 +71,17 @@ impl Cluster {
                 .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
                 .collect()
         })
+    }
+
+    /// Asks every long-lived task of the cluster to end.
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    /// Resolves when the cluster stops.
+    pub async fn stopped(&self) {
+        let mut rx = self.stop.subscribe();
+        let _ = rx.wait_for(|stopped| *stopped).await;
     }
 
     /// Istio's state: the latest config, what each proxy has, load-balancer addresses.

@@ -656,7 +656,12 @@ async fn serve_ingress(cluster: Arc<Cluster>, ns: String, svc: String, addr: Soc
         }
     };
     loop {
-        let Ok((tcp, peer)) = listener.accept().await else {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            // The listener (and its Arc on the cluster) goes with the cluster.
+            _ = cluster.stopped() => return,
+        };
+        let Ok((tcp, peer)) = accepted else {
             continue;
         };
         let (cluster, ns, svc) = (cluster.clone(), ns.clone(), svc.clone());

@@ -128,6 +128,7 @@ impl SimCluster {
     /// Stops serving and ends the controllers.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
+        self.cluster.stop();
         for t in self.tasks.drain(..) {
             t.abort();
             let _ = t.await;
@@ -138,6 +139,7 @@ impl SimCluster {
 impl Drop for SimCluster {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
+        self.cluster.stop();
         for t in &self.tasks {
             t.abort();
         }

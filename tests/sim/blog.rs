@@ -31,8 +31,8 @@ fn profile(istio: &str) -> SimProfile {
     p
 }
 
-/// Longer than debounce + the largest per-proxy delay of [`profile`].
-const SETTLE: Duration = Duration::from_millis(400);
+/// How long a change may take to be computed and reach every proxy before a test fails.
+const CONVERGE: Duration = Duration::from_secs(20);
 
 struct Blog {
     sim: Sim,
@@ -55,9 +55,43 @@ impl Blog {
     }
 
     async fn apply(&self, ns: &str, file: &Path) -> super::support::Output {
+        let v0 = self.config_version();
         let o = run(self.k(&["apply", "-n", ns, "-f", file.to_str().unwrap()])).await;
-        tokio::time::sleep(SETTLE).await;
+        if o.code == 0 {
+            self.converge(v0).await;
+        }
         o
+    }
+
+    fn config_version(&self) -> u64 {
+        self.sim.sim.cluster().mesh().latest().version
+    }
+
+    /// Waits until istiod computed a config after `v0` and every proxy acked its latest push
+    /// (what a harness reads from `/debug/syncz`), rather than sleeping a fixed time that a
+    /// loaded CI machine might outlast. Proxies the profile keeps stale are not waited for.
+    async fn converge(&self, v0: u64) {
+        let cluster = self.sim.sim.cluster();
+        let stale = cluster.profile.istio.propagation.never
+            || cluster.profile.istio.deviations.stale_proxy.is_some();
+        let deadline = tokio::time::Instant::now() + CONVERGE;
+        loop {
+            let computed = self.config_version() > v0;
+            let synced = stale
+                || cluster
+                    .mesh()
+                    .syncz(cluster)
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().all(|p| p["route_acked"] == p["route_sent"]));
+            if computed && synced {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no convergence within {CONVERGE:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// `kubectl create ns` (a protobuf body from kubectl 1.32 on).
@@ -94,7 +128,9 @@ impl Blog {
             "--timeout=30s",
         ]))
         .await;
-        tokio::time::sleep(SETTLE).await;
+        // New pods' proxies and endpoints are part of istiod's next config.
+        let v0 = self.config_version();
+        self.converge(v0.saturating_sub(1)).await;
     }
 
     /// The blog's `kubectl exec ... -- curl -s helloworld.sample:5000/hello`, `n` requests in
@@ -182,8 +218,9 @@ async fn mesh_route_rules_1_27() {
     assert_eq!(count(&r, "Hello version: v1"), 20, "{r:?}");
 
     // Without the HTTPRoute the VirtualService applies: aborts and v2, never v1.
+    let v0 = b.config_version();
     ok(b.k(&["delete", "-n", "sample", "httproute", "helloworld"])).await;
-    tokio::time::sleep(SETTLE).await;
+    b.converge(v0).await;
     let r = b.hello(60).await;
     let (aborts, v2) = (
         count(&r, "fault filter abort"),

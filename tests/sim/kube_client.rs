@@ -259,15 +259,25 @@ async fn api_resources_are_discoverable_by_api_resource() {
     let client = sim.client().await;
     let ar = ApiResource::erase::<ConfigMap>(&());
     let api: Api<DynamicObject> = Api::all_with(client, &ar);
-    let all = api.list(&Default::default()).await.unwrap();
-    // Every namespace gets its kube-root-ca.crt from the controller.
-    assert!(
-        all.items
+    // Every namespace gets its kube-root-ca.crt from the controller, which runs after the
+    // namespaces exist (eventually, as on a real cluster): poll with a deadline.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let all = api.list(&Default::default()).await.unwrap();
+        let roots = all
+            .items
             .iter()
             .filter(|o| o.metadata.name.as_deref() == Some("kube-root-ca.crt"))
-            .count()
-            >= 4
-    );
+            .count();
+        if roots >= 4 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {roots} kube-root-ca.crt after 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// A port-forward carries bytes both ways to the process listening in the pod.
