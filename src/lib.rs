@@ -5,6 +5,7 @@
 //! machines that cannot run a real one.
 
 pub mod cli;
+pub mod cluster;
 pub mod exit;
 pub mod report;
 pub mod scenario;
