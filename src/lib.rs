@@ -7,7 +7,10 @@
 pub mod cli;
 pub mod cluster;
 pub mod exit;
+pub mod kube;
 pub mod report;
+pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
+pub mod traffic;

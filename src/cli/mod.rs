@@ -1,5 +1,6 @@
 //! The command line: argument parsing (clap) and dispatch to the library.
 
+mod run;
 mod scenarios;
 mod sim;
 
@@ -22,6 +23,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Runs scenarios against a cluster and decides, step by step, whether it behaves.
+    Run(run::RunArgs),
     /// Checks scenario files without a cluster; every error names file, line and column.
     Validate {
         /// Scenario files or directories (searched for `scenario.yaml`).
@@ -72,6 +75,7 @@ pub fn main() -> ExitCode {
     };
     let code = runtime.block_on(async {
         match cli.command {
+            Command::Run(args) => run::run(args).await,
             Command::Sim { command } => sim::run(command).await,
             Command::Validate { paths } => scenarios::validate(&paths),
             Command::List { paths } => scenarios::list(&paths),

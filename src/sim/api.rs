@@ -293,7 +293,12 @@ impl Cluster {
                 }
                 (_, None) => return Err(ApiError::not_found(rt.qualified(), name)),
                 (kind, Some(cur)) => {
-                    let patched = self.patched(rt, name, &cur, kind, body, manager, scope)?;
+                    // The patch applies to the object as served at the request's version (the
+                    // apiserver converts before patching); stored objects keep the version they
+                    // were written at.
+                    let mut served = (*cur).clone();
+                    served["apiVersion"] = json!(rt.api_version());
+                    let patched = self.patched(rt, name, &served, kind, body, manager, scope)?;
                     let manager_for_update = match kind {
                         PatchKind::Apply { .. } => None,
                         _ => manager,

@@ -325,14 +325,18 @@ fn write_statuses(cluster: &Arc<Cluster>, push: &PushContext, snap: &Snapshot, n
         }
         let mut o = (*cur).clone();
         o["status"] = u.status;
-        let _ = cluster.update(
+        // The object may have been written through another served version (v1beta1).
+        o["apiVersion"] = json!(rt.api_version());
+        if let Err(e) = cluster.update(
             &rt,
             &u.namespace,
             &u.name,
             o,
             WriteScope::Status,
             Some(MANAGER),
-        );
+        ) {
+            tracing::warn!(kind = %u.kind, name = %u.name, error = %e, "istiod could not write status");
+        }
     }
 }
 

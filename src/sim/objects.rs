@@ -285,6 +285,13 @@ fn spec_changed(old: &Value, new: &Value) -> bool {
 fn default_builtin(rt: &ResourceType, obj: &mut Value) {
     match (rt.group.as_str(), rt.plural.as_str()) {
         ("", "namespaces") => {
+            // The apiserver always labels a namespace with its own name (NamespaceDefaultLabelName,
+            // GA in 1.22), which namespace selectors such as allowedRoutes rely on.
+            let name = obj["metadata"]["name"].clone();
+            if !obj["metadata"]["labels"].is_object() {
+                obj["metadata"]["labels"] = json!({});
+            }
+            obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = name;
             if obj["spec"]["finalizers"].is_null() {
                 obj["spec"] = json!({"finalizers": ["kubernetes"]});
             }

@@ -282,9 +282,16 @@ impl Registry {
         if !self.group_order.contains(&t.group) {
             self.group_order.push(t.group.clone());
         }
-        self.preferred
-            .entry(t.group.clone())
-            .or_insert_with(|| t.version.clone());
+        // The group's preferred version is its highest by Kubernetes version priority (GA over
+        // beta over alpha, then by number), as apiextensions-apiserver computes it for CRD
+        // groups (version.CompareKubeAwareVersionStrings).
+        let better = self
+            .preferred
+            .get(&t.group)
+            .is_none_or(|cur| version_priority(&t.version) > version_priority(cur));
+        if better {
+            self.preferred.insert(t.group.clone(), t.version.clone());
+        }
         self.types.insert(
             (t.group.clone(), t.version.clone(), t.plural.clone()),
             Arc::new(t),
@@ -298,11 +305,25 @@ impl Registry {
         let groups: std::collections::BTreeSet<String> =
             self.types.values().map(|t| t.group.clone()).collect();
         self.group_order.retain(|g| groups.contains(g));
-        self.preferred.retain(|g, _| groups.contains(g));
+        // Recompute preferred versions from what is left.
+        self.preferred.clear();
+        let left: Vec<(String, String)> = self
+            .types
+            .values()
+            .map(|t| (t.group.clone(), t.version.clone()))
+            .collect();
+        for (g, v) in left {
+            let better = self
+                .preferred
+                .get(&g)
+                .is_none_or(|cur| version_priority(&v) > version_priority(cur));
+            if better {
+                self.preferred.insert(g, v);
+            }
+        }
     }
 
     /// Registers the served versions of a CRD (`spec` of an apiextensions.k8s.io/v1 object).
-    /// The storage version becomes the group's preferred version when the group is new.
     pub fn register_crd(&mut self, crd_name: &str, spec: &Value) -> Result<(), String> {
         let group = spec["group"].as_str().ok_or("spec.group: Required value")?;
         let names = &spec["names"];
@@ -404,13 +425,14 @@ impl Registry {
             .iter()
             .filter(|g| !g.is_empty())
             .map(|g| {
-                let preferred = self.preferred.get(g).cloned().unwrap_or_default();
-                let mut versions: Vec<String> = vec![preferred.clone()];
+                let mut versions: Vec<String> = Vec::new();
                 for (tg, tv, _) in self.types.keys() {
                     if tg == g && !versions.contains(tv) {
                         versions.push(tv.clone());
                     }
                 }
+                // Priority order, the preferred version first.
+                versions.sort_by_key(|v| std::cmp::Reverse(version_priority(v)));
                 (g.clone(), versions)
             })
             .collect()
@@ -429,10 +451,72 @@ impl Registry {
     }
 }
 
+/// Kubernetes version priority: `v2` > `v1` > `v1beta2` > `v1beta1` > `v1alpha1` > anything
+/// else (apimachinery version.CompareKubeAwareVersionStrings).
+pub fn version_priority(v: &str) -> (u8, u64, u8, u64) {
+    let Some(rest) = v.strip_prefix('v') else {
+        return (0, 0, 0, 0);
+    };
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let Ok(major) = digits.parse::<u64>() else {
+        return (0, 0, 0, 0);
+    };
+    let tail = &rest[digits.len()..];
+    let (stage, num) = if tail.is_empty() {
+        (3, 0)
+    } else if let Some(n) = tail.strip_prefix("beta") {
+        (2, n.parse().unwrap_or(0))
+    } else if let Some(n) = tail.strip_prefix("alpha") {
+        (1, n.parse().unwrap_or(0))
+    } else {
+        return (0, 0, 0, 0);
+    };
+    (1, major, stage, num)
+}
+
 /// `apps/v1` → (`apps`, `v1`); `v1` → (``, `v1`).
 pub fn split_api_version(api_version: &str) -> (&str, &str) {
     match api_version.split_once('/') {
         Some((g, v)) => (g, v),
         None => ("", api_version),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn preferred_version_is_the_highest_priority_one() {
+        assert!(version_priority("v1") > version_priority("v1beta1"));
+        assert!(version_priority("v1beta2") > version_priority("v1beta1"));
+        assert!(version_priority("v1alpha3") > version_priority("v1alpha2"));
+        assert!(version_priority("v1alpha3") < version_priority("v1beta1"));
+        assert!(version_priority("v2") > version_priority("v1"));
+        let mut r = Registry::builtin();
+        // An alpha-only CRD first, then a GA one in the same group (Gateway API's bundles).
+        for (name, plural, kind, version) in [
+            (
+                "backendtlspolicies.g.io",
+                "backendtlspolicies",
+                "BackendTLSPolicy",
+                "v1alpha3",
+            ),
+            ("gateways.g.io", "gateways", "Gateway", "v1"),
+        ] {
+            r.register_crd(
+                name,
+                &json!({"group": "g.io", "scope": "Namespaced",
+                "names": {"plural": plural, "kind": kind},
+                "versions": [{"name": version, "served": true, "storage": true}]}),
+            )
+            .unwrap();
+        }
+        let (_, versions) = r.groups().into_iter().find(|(g, _)| g == "g.io").unwrap();
+        assert_eq!(versions, vec!["v1", "v1alpha3"]);
+        r.remove_crd("gateways.g.io");
+        let (_, versions) = r.groups().into_iter().find(|(g, _)| g == "g.io").unwrap();
+        assert_eq!(versions, vec!["v1alpha3"]);
     }
 }

@@ -1,0 +1,147 @@
+//! The convergence gate: after a change, no sample counts until istiod has pushed a new
+//! configuration and every proxy acked it, read from istiod's `/debug/syncz` (the data behind
+//! `istioctl proxy-status`) through a port-forward to the istiod pod's monitoring port, and then
+//! a short settle window for the data plane. Istio writes route status when it computes config,
+//! not when proxies have it, so resource status alone is not enough (DESIGN.md).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams};
+
+/// The last push each proxy was sent and acked, by proxy id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncState(BTreeMap<String, (String, String)>);
+
+impl SyncState {
+    fn from_syncz(doc: &serde_json::Value) -> Self {
+        let mut m = BTreeMap::new();
+        for p in doc.as_array().into_iter().flatten() {
+            let id = p["proxy"].as_str().unwrap_or_default().to_string();
+            let sent = p["route_sent"].as_str().unwrap_or_default().to_string();
+            let acked = p["route_acked"].as_str().unwrap_or_default().to_string();
+            m.insert(id, (sent, acked));
+        }
+        Self(m)
+    }
+
+    fn all_acked(&self) -> bool {
+        self.0.values().all(|(sent, acked)| sent == acked)
+    }
+
+    /// Whether some proxy was sent a push it was not sent in `before`.
+    fn pushed_since(&self, before: &SyncState) -> bool {
+        self.0
+            .iter()
+            .any(|(id, (sent, _))| before.0.get(id).is_none_or(|(b, _)| b != sent))
+    }
+
+    fn stale(&self) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(_, (s, a))| s != a)
+            .map(|(id, _)| id.as_str())
+            .collect()
+    }
+}
+
+/// Why the gate did not open.
+#[derive(Debug, thiserror::Error)]
+pub enum ConvergeError {
+    #[error("cannot read istiod's sync status: {0}")]
+    Syncz(String),
+    #[error(
+        "the configuration did not converge within {timeout:?}: proxies still STALE: {stale:?} (istiod's /debug/syncz); a step is not sampled before its change is in effect"
+    )]
+    Timeout {
+        timeout: Duration,
+        stale: Vec<String>,
+    },
+}
+
+async fn syncz(client: &kube::Client) -> Result<SyncState, ConvergeError> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "istio-system");
+    let list = pods
+        .list(&ListParams::default().labels("app=istiod"))
+        .await
+        .map_err(|e| ConvergeError::Syncz(e.to_string()))?;
+    let pod = list
+        .items
+        .iter()
+        .find(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+        .and_then(|p| p.metadata.name.clone())
+        .ok_or_else(|| ConvergeError::Syncz("no running istiod pod in istio-system".into()))?;
+    let pf = crate::kube::port_forward(&pods, &pod, 15014)
+        .await
+        .map_err(|e| ConvergeError::Syncz(e.to_string()))?;
+    let url = format!("http://{}/debug/syncz", pf.local_addr());
+    let doc: serde_json::Value = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| ConvergeError::Syncz(e.to_string()))?
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| ConvergeError::Syncz(e.to_string()))?
+        .json()
+        .await
+        .map_err(|e| ConvergeError::Syncz(e.to_string()))?;
+    Ok(SyncState::from_syncz(&doc))
+}
+
+/// The sync state before a change.
+pub async fn before(client: &kube::Client) -> Result<SyncState, ConvergeError> {
+    syncz(client).await
+}
+
+/// Waits until a push newer than `before` reached every proxy (or, when istiod pushes nothing
+/// for the change within `quiet`, until every proxy is in sync), then settles.
+pub async fn wait(
+    client: &kube::Client,
+    before: &SyncState,
+    timeout: Duration,
+    quiet: Duration,
+    settle: Duration,
+) -> Result<(), ConvergeError> {
+    let started = Instant::now();
+    loop {
+        let now = syncz(client).await?;
+        let pushed = now.pushed_since(before) || started.elapsed() >= quiet;
+        if pushed && now.all_acked() {
+            tokio::time::sleep(settle).await;
+            return Ok(());
+        }
+        if started.elapsed() >= timeout {
+            return Err(ConvergeError::Timeout {
+                timeout,
+                stale: now.stale().into_iter().map(str::to_string).collect(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pushes_and_acks_are_read_from_syncz() {
+        let before = SyncState::from_syncz(
+            &json!([{"proxy": "a.ns", "route_sent": "n1", "route_acked": "n1"}]),
+        );
+        let sent = SyncState::from_syncz(
+            &json!([{"proxy": "a.ns", "route_sent": "n2", "route_acked": "n1"}]),
+        );
+        assert!(sent.pushed_since(&before) && !sent.all_acked());
+        assert_eq!(sent.stale(), vec!["a.ns"]);
+        let acked = SyncState::from_syncz(
+            &json!([{"proxy": "a.ns", "route_sent": "n2", "route_acked": "n2"}]),
+        );
+        assert!(acked.pushed_since(&before) && acked.all_acked());
+        assert!(!before.pushed_since(&before));
+    }
+}

@@ -1,0 +1,181 @@
+//! The runner: scenarios against one cluster, step by step, with a convergence gate after every
+//! change and a statistical decision per traffic step. It talks to the cluster only through a
+//! kube client (`crate::kube`, `crate::traffic`): the same code runs on a real cluster and on
+//! the simulator.
+
+mod converge;
+mod scenario;
+mod traffic;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+
+use crate::cluster::{ClusterHandle, ClusterSpec};
+use crate::report::{RunReport, ScenarioReport, StepOutcome, StepReport};
+use crate::scenario::{IstioVersion, RunId, Scenario, ScenarioPlan, StepPlan};
+use crate::stats::ErrorBudget;
+
+/// What `harness run` was asked to do.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub paths: Vec<PathBuf>,
+    pub cluster: ClusterSpec,
+    /// The run-wide false-failure budget.
+    pub alpha: f64,
+    pub seed: u64,
+    /// Scenarios run in parallel, each in its own namespaces.
+    pub jobs: usize,
+    /// Only scenarios whose name contains this.
+    pub filter: Option<String>,
+    /// Keep the namespaces of a failed scenario for a post-mortem.
+    pub keep_on_failure: bool,
+}
+
+/// Why a run could not be made at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Scenarios(crate::scenario::LoadErrors),
+    #[error("failed to reach the cluster")]
+    Cluster(#[from] crate::cluster::ClusterError),
+    #[error(
+        "failed to detect the Istio version: {0} (is Istio installed? the run needs istiod in istio-system)"
+    )]
+    IstioVersion(String),
+    #[error("the error budget cannot be split: {0}")]
+    Budget(#[from] crate::stats::StatsError),
+    #[error("no scenario matches the filter {0:?}")]
+    NothingToRun(String),
+}
+
+/// Runs every scenario under `options.paths` and reports what happened; `on_step` sees each
+/// step as it ends (the console's progress).
+pub async fn run(
+    options: &RunOptions,
+    mut on_step: impl FnMut(&str, &StepReport),
+) -> Result<RunReport, RunError> {
+    let started_at = jiff::Timestamp::now().to_string();
+    let t0 = Instant::now();
+    let mut scenarios = crate::scenario::load(&options.paths).map_err(RunError::Scenarios)?;
+    if let Some(f) = &options.filter {
+        scenarios.retain(|s| s.name().contains(f.as_str()));
+        if scenarios.is_empty() {
+            return Err(RunError::NothingToRun(f.clone()));
+        }
+    }
+    let cluster = ClusterHandle::connect(&options.cluster).await?;
+    let mut info = cluster.info().clone();
+    let client = cluster.client().clone();
+    info.versions.kubernetes = crate::kube::versions::kubernetes(&client)
+        .await
+        .ok()
+        .map(|v| format!("{}.{}", v.major, v.minor));
+    let istio = crate::kube::versions::istio(&client)
+        .await
+        .map_err(|e| RunError::IstioVersion(e.to_string()))?;
+    let istio_text = format!(
+        "{}.{}.{}",
+        istio.version.major,
+        istio.version.minor,
+        istio.version.patch.unwrap_or(0)
+    );
+    info.versions.istio = Some(istio_text.clone());
+    if let Ok(g) = crate::kube::versions::gateway_api(&client).await {
+        info.versions.gateway_api = Some(format!(
+            "v{}.{}.{}",
+            g.version.major,
+            g.version.minor,
+            g.version.patch.unwrap_or(0)
+        ));
+        info.versions.gateway_api_channel = Some(g.channel);
+    }
+    let version: IstioVersion = istio_text
+        .parse()
+        .map_err(|e: crate::scenario::VersionError| RunError::IstioVersion(e.to_string()))?;
+
+    // One budget for the run: every statistical step of every scenario that runs shares it.
+    let plans: Vec<(&Scenario, ScenarioPlan<'_>)> = scenarios
+        .iter()
+        .map(|s| (s, s.steps_for(&version)))
+        .collect();
+    let mut requests = Vec::new();
+    for (_, plan) in &plans {
+        if let ScenarioPlan::Run(steps) = plan {
+            for s in steps {
+                if let StepPlan::Run { step, expected } = s {
+                    requests.push(expected.alpha_request(step.tuning()));
+                }
+            }
+        }
+    }
+    let allocation = ErrorBudget::new(options.alpha)?.allocate(&requests)?;
+    let mut alphas = allocation.alphas.into_iter();
+    let mut work = Vec::new();
+    for (s, plan) in plans {
+        let step_alphas: Vec<f64> = match &plan {
+            ScenarioPlan::Run(steps) => steps
+                .iter()
+                .filter(|p| matches!(p, StepPlan::Run { .. }))
+                .map(|_| alphas.next().unwrap_or(0.0))
+                .collect(),
+            ScenarioPlan::Skip { .. } => Vec::new(),
+        };
+        work.push((s, plan, step_alphas));
+    }
+
+    let ctx = scenario::Context {
+        client: client.clone(),
+        version,
+        seed: options.seed,
+        keep_on_failure: options.keep_on_failure,
+    };
+    let jobs = options.jobs.max(1);
+    let mut reports: Vec<(usize, ScenarioReport)> =
+        futures::stream::iter(work.into_iter().enumerate().map(|(i, (s, plan, alphas))| {
+            let ctx = &ctx;
+            async move {
+                let run_id = RunId::random();
+                (
+                    i,
+                    scenario::run_scenario(ctx, s, plan, alphas, &run_id).await,
+                )
+            }
+        }))
+        .buffer_unordered(jobs)
+        .collect()
+        .await;
+    reports.sort_by_key(|(i, _)| *i);
+    let scenarios: Vec<ScenarioReport> = reports.into_iter().map(|(_, r)| r).collect();
+    for sc in &scenarios {
+        for st in &sc.steps {
+            on_step(&sc.name, st);
+        }
+    }
+    drop(cluster);
+    Ok(RunReport {
+        cluster: info,
+        seed: options.seed,
+        alpha: options.alpha,
+        started: started_at,
+        duration: t0.elapsed(),
+        scenarios,
+        interrupted: None,
+    })
+}
+
+pub(crate) fn step_report(name: &str, outcome: StepOutcome, started: Instant) -> StepReport {
+    StepReport {
+        name: name.to_string(),
+        outcome,
+        duration: started.elapsed(),
+        verdict: None,
+        transport_errors: 0,
+        examples: Vec::new(),
+        diagnostics: Vec::new(),
+    }
+}
+
+/// The default time allowed for a change to settle after the proxies acked it.
+pub(crate) const SETTLE: Duration = Duration::from_millis(500);
