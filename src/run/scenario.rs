@@ -41,6 +41,20 @@ fn render_all(manifests: &[Manifest], bindings: &Bindings) -> Result<String, Str
     Ok(text)
 }
 
+/// The served resource a `<resource>[.<group>]/<name>` reference names, at its preferred version.
+fn resolve(
+    discovery: &Discovery,
+    target: &crate::scenario::ResourceName,
+) -> Option<(
+    kube::discovery::ApiResource,
+    kube::discovery::ApiCapabilities,
+)> {
+    discovery
+        .groups()
+        .flat_map(|g| g.recommended_resources())
+        .find(|(ar, _)| ar.plural == target.resource() && ar.group == target.group())
+}
+
 /// Applies, deletes or patches; `Err` carries the server's message (admission denials
 /// included) or what else went wrong.
 async fn change(
@@ -76,12 +90,8 @@ async fn change(
             let body: serde_json::Value =
                 serde_saphyr::from_str(&body_text).map_err(|e| (e.to_string(), false))?;
             let target = p.target();
-            let found = discovery
-                .groups()
-                .flat_map(|g| g.recommended_resources())
-                .find(|(ar, _)| ar.plural == target.resource() && ar.group == target.group());
-            let Some((ar, caps)) = found else {
-                return Err((format!("no resource {} is served", target), false));
+            let Some((ar, caps)) = resolve(discovery, target) else {
+                return Err((format!("no resource {target} is served"), false));
             };
             let api: Api<DynamicObject> = match caps.scope {
                 Scope::Namespaced => Api::namespaced_with(client.clone(), ns, &ar),
@@ -127,21 +137,8 @@ async fn wait(client: &kube::Client, w: &Wait, ns: &str, timeout: Duration) -> R
             let discovery = crate::kube::discover(client)
                 .await
                 .map_err(|e| e.to_string())?;
-            let found = discovery
-                .groups()
-                .flat_map(|g| g.recommended_resources())
-                .find(|(ar, _)| ar.plural == target.resource() && ar.group == target.group());
-            let Some((ar, caps)) = found else {
-                let served: Vec<String> = discovery
-                    .groups()
-                    .flat_map(|g| g.recommended_resources())
-                    .map(|(ar, _)| format!("{}/{}", ar.group, ar.plural))
-                    .collect();
-                return Err(format!(
-                    "no resource {target} is served ({:?}) {served:?}",
-                    (target.resource(), target.group())
-                ));
-            };
+            let (ar, caps) = resolve(&discovery, target)
+                .ok_or_else(|| format!("no resource {target} is served"))?;
             let object = crate::kube::ObjectRef {
                 gvk: kube::api::GroupVersionKind::gvk(&ar.group, &ar.version, &ar.kind),
                 resource: ar,
