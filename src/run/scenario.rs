@@ -351,9 +351,13 @@ async fn body(
                 .await
                 .map_err(|e| format!("step {}: {e}", step.name()))?;
         }
-        if let Err(e) =
+        // Nothing changed: nothing to wait for.
+        let converged = if step.change().is_some() {
             converge::wait(client, &before, t.converge, Duration::from_secs(3), SETTLE).await
-        {
+        } else {
+            Ok(())
+        };
+        if let Err(e) = converged {
             results.push(step_report(
                 step.name(),
                 StepOutcome::Error {
