@@ -64,11 +64,15 @@ pub async fn run(args: RunArgs) -> u8 {
         jobs: args.jobs,
         filter: args.filter,
         keep_on_failure: args.keep_on_failure,
+        run_label: crate::scenario::RunId::random().as_str().to_string(),
     };
-    let result = crate::run::run(&options, |scenario, step| {
+    let running = crate::run::run(&options, |scenario, step| {
         println!("{}", report::step_line(scenario, step))
-    })
-    .await;
+    });
+    let result = tokio::select! {
+        r = running => r,
+        code = interrupted() => return cleanup_after_signal(&options, code).await,
+    };
     let report = match result {
         Ok(r) => r,
         Err(RunError::Scenarios(errors)) => {
@@ -116,6 +120,52 @@ pub async fn run(args: RunArgs) -> u8 {
         if let Err(e) = appended {
             eprintln!("warning: failed to write $GITHUB_STEP_SUMMARY: {e}");
         }
+    }
+    code
+}
+
+/// Resolves with the exit code of the first SIGINT (130) or SIGTERM (143).
+async fn interrupted() -> u8 {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(mut int), Ok(mut term)) => tokio::select! {
+            _ = int.recv() => 130,
+            _ = term.recv() => 143,
+        },
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+            130
+        }
+    }
+}
+
+/// After a signal the run future is dropped (a simulated cluster goes with it); on a real
+/// cluster this run's namespaces are deleted, within a bound, unless a second signal says stop.
+async fn cleanup_after_signal(options: &RunOptions, code: u8) -> u8 {
+    eprintln!(
+        "interrupted: removing this run's namespaces ({}={}); interrupt again to stop at once",
+        crate::run::RUN_LABEL,
+        options.run_label
+    );
+    if options.cluster.kind == ClusterKind::Sim {
+        return code;
+    }
+    let cleanup = async {
+        let cluster = crate::cluster::ClusterHandle::connect(&options.cluster)
+            .await
+            .map_err(|e| e.to_string())?;
+        crate::run::remove_run_namespaces(cluster.client(), &options.run_label).await
+    };
+    tokio::select! {
+        r = tokio::time::timeout(std::time::Duration::from_secs(120), cleanup) => match r {
+            Ok(Ok(n)) => eprintln!("removed {n} namespaces"),
+            Ok(Err(e)) => eprintln!("cleanup failed: {e}; namespaces labelled {}={} may be left", crate::run::RUN_LABEL, options.run_label),
+            Err(_) => eprintln!("cleanup timed out; namespaces labelled {}={} may be left", crate::run::RUN_LABEL, options.run_label),
+        },
+        _ = interrupted() => eprintln!("stopped; namespaces labelled {}={} may be left", crate::run::RUN_LABEL, options.run_label),
     }
     code
 }

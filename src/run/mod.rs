@@ -31,6 +31,36 @@ pub struct RunOptions {
     pub filter: Option<String>,
     /// Keep the namespaces of a failed scenario for a post-mortem.
     pub keep_on_failure: bool,
+    /// The value of the `harness.io/run` label on every namespace this run creates, so that an
+    /// interrupted run's leftovers can be found and removed.
+    pub run_label: String,
+}
+
+/// The label that marks a run's namespaces.
+pub const RUN_LABEL: &str = "harness.io/run";
+
+/// Deletes every namespace labelled with `run_label` (what an interrupted run leaves).
+pub async fn remove_run_namespaces(
+    client: &kube::Client,
+    run_label: &str,
+) -> Result<usize, String> {
+    use k8s_openapi::api::core::v1::Namespace;
+    let api: kube::Api<Namespace> = kube::Api::all(client.clone());
+    let list = api
+        .list(&kube::api::ListParams::default().labels(&format!("{RUN_LABEL}={run_label}")))
+        .await
+        .map_err(|e| e.to_string())?;
+    let names: Vec<String> = list
+        .items
+        .into_iter()
+        .filter_map(|n| n.metadata.name)
+        .collect();
+    for n in &names {
+        crate::kube::delete_namespace(client, n, Duration::from_secs(60))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(names.len())
 }
 
 /// Why a run could not be made at all (exit code 2).
@@ -130,6 +160,7 @@ pub async fn run(
         version,
         seed: options.seed,
         keep_on_failure: options.keep_on_failure,
+        run_label: options.run_label.clone(),
     };
     let jobs = options.jobs.max(1);
     let mut reports: Vec<(usize, ScenarioReport)> =

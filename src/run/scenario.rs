@@ -19,6 +19,7 @@ pub struct Context {
     pub version: IstioVersion,
     pub seed: u64,
     pub keep_on_failure: bool,
+    pub run_label: String,
 }
 
 fn report(s: &Scenario, steps: Vec<StepReport>, started: Instant) -> ScenarioReport {
@@ -153,6 +154,64 @@ async fn wait(client: &kube::Client, w: &Wait, ns: &str, timeout: Duration) -> R
     }
 }
 
+/// What a post-mortem needs first: the namespace's pods with their phase and readiness, and its
+/// last events. Failures to read them are reported in place.
+async fn diagnostics(client: &kube::Client, ns: &str) -> Vec<Section> {
+    use k8s_openapi::api::core::v1::{Event, Pod};
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let pods_text = match pods.list(&Default::default()).await {
+        Ok(list) => list
+            .items
+            .iter()
+            .map(|p| {
+                let st = p.status.as_ref();
+                let ready = st
+                    .and_then(|s| s.container_statuses.as_ref())
+                    .map(|cs| format!("{}/{}", cs.iter().filter(|c| c.ready).count(), cs.len()))
+                    .unwrap_or_default();
+                let phase = st.and_then(|s| s.phase.as_deref()).unwrap_or("Unknown");
+                format!(
+                    "{} {phase} {ready}",
+                    p.metadata.name.as_deref().unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Err(e) => format!("cannot list pods: {e}"),
+    };
+    let events: Api<Event> = Api::namespaced(client.clone(), ns);
+    let events_text = match events.list(&Default::default()).await {
+        Ok(list) => {
+            let n = list.items.len();
+            list.items
+                .iter()
+                .skip(n.saturating_sub(20))
+                .map(|e| {
+                    format!(
+                        "{} {} {}: {}",
+                        e.type_.as_deref().unwrap_or_default(),
+                        e.reason.as_deref().unwrap_or_default(),
+                        e.involved_object.name.as_deref().unwrap_or_default(),
+                        e.message.as_deref().unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        Err(e) => format!("cannot list events: {e}"),
+    };
+    vec![
+        Section {
+            title: format!("pods in {ns}"),
+            text: pods_text,
+        },
+        Section {
+            title: format!("events in {ns}"),
+            text: events_text,
+        },
+    ]
+}
+
 /// Runs one scenario and always reports it; namespaces are removed unless kept for a
 /// post-mortem.
 pub async fn run_scenario(
@@ -243,6 +302,7 @@ async fn body(
             labels.insert(k.clone(), json!(v));
         }
         labels.insert("app.kubernetes.io/managed-by".into(), json!("harness"));
+        labels.insert(super::RUN_LABEL.into(), json!(ctx.run_label));
         let ns = json!({"apiVersion": "v1", "kind": "Namespace",
             "metadata": {"name": n.alias().real_name(run_id), "labels": labels}});
         let mut discovery = crate::kube::discover(client)
@@ -411,7 +471,10 @@ async fn body(
             }
             Err(e) => step_report(step.name(), StepOutcome::Error { reason: e }, started),
         };
-        if matches!(r.outcome, StepOutcome::Failed { .. }) {
+        if matches!(
+            r.outcome,
+            StepOutcome::Failed { .. } | StepOutcome::Error { .. }
+        ) {
             r.diagnostics.push(Section {
                 title: "where".into(),
                 text: format!(
@@ -420,6 +483,7 @@ async fn body(
                     step.line()
                 ),
             });
+            r.diagnostics.extend(diagnostics(client, &ns).await);
         }
         results.push(r);
     }

@@ -87,6 +87,7 @@ fn run_one(file: PathBuf, kind: ClusterKind, profile: PathBuf, alpha: f64) -> Re
         jobs: 1,
         filter: None,
         keep_on_failure: false,
+        run_label: harness::scenario::RunId::random().as_str().to_string(),
     };
     let report = runtime
         .block_on(harness::run::run(&options, |_, _| {}))

@@ -147,3 +147,72 @@ async fn validate_reports_every_broken_file_with_its_location() {
         "{stderr}"
     );
 }
+
+/// SIGINT in the middle of `harness run` against a real (here: separately served) cluster:
+/// exit 130, and none of the run's namespaces are left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_run_removes_its_namespaces() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let mut server = harness()
+        .args(["sim", "serve", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    tokio::time::timeout(std::time::Duration::from_secs(10), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap();
+    let run = harness()
+        .args(["run", "--cluster", "current", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .arg(root.join("scenarios/mesh"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let it create its namespaces and start the setup.
+    let kc = kube::config::Kubeconfig::read_from(&kubeconfig).unwrap();
+    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .unwrap();
+    let client = kube::Client::try_from(config).unwrap();
+    let namespaces: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(client);
+    let labelled = kube::api::ListParams::default().labels("harness.io/run");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while namespaces.list(&labelled).await.unwrap().items.is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the run created no namespace"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let pid = run.id().unwrap() as i32;
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), run.wait_with_output())
+        .await
+        .expect("the run stops within a bound")
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("removed 1 namespaces"), "{stderr}");
+    assert!(
+        namespaces.list(&labelled).await.unwrap().items.is_empty(),
+        "no namespace of the run is left"
+    );
+    let _ = server.kill().await;
+}
