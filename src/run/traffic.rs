@@ -85,18 +85,19 @@ async fn prepare(
     timeout: Duration,
 ) -> Result<(Source, Request), String> {
     let render = |t: &crate::scenario::Template| t.render(bindings).map_err(|e| e.to_string());
+    let real_ns = |alias: &crate::scenario::NsAlias| {
+        bindings
+            .namespace(alias.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| format!("namespace alias {} is not bound", alias.as_str()))
+    };
     let (source, mut request) = match route {
         Route::FromPod {
             pod,
             container,
             url,
         } => {
-            let ns = bindings
-                .namespace(pod.namespace().as_str())
-                .ok_or_else(|| {
-                    format!("namespace alias {} is not bound", pod.namespace().as_str())
-                })?
-                .to_string();
+            let ns = real_ns(pod.namespace())?;
             let name = running_pod(client, &ns, pod.kind(), pod.name()).await?;
             let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
             (
@@ -110,15 +111,7 @@ async fn prepare(
             host,
             path,
         } => {
-            let ns = bindings
-                .namespace(gateway.namespace().as_str())
-                .ok_or_else(|| {
-                    format!(
-                        "namespace alias {} is not bound",
-                        gateway.namespace().as_str()
-                    )
-                })?
-                .to_string();
+            let ns = real_ns(gateway.namespace())?;
             let ar = ApiResource {
                 group: "gateway.networking.k8s.io".into(),
                 version: "v1".into(),
