@@ -364,3 +364,27 @@ async fn cut_exec_streams_carry_no_status() {
         .unwrap();
     assert_eq!(&buf[..n], b"hi\n");
 }
+
+/// A Kubernetes 1.29 server speaks v4 for exec: commands without stdin work as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_on_a_1_29_server_uses_v4() {
+    let mut p = super::support::fast_profile();
+    p.kubernetes.minor = 29;
+    let sim = Sim::with_profile(p).await;
+    let client = sim.client().await;
+    let discovery = Discovery::new(client.clone()).run().await.unwrap();
+    apply_dynamic(&client, &discovery, ns_obj("old")).await;
+    apply_dynamic(&client, &discovery, deployment("old", "box", "busybox")).await;
+    let (pods, pod) = rolled_out_pod(&client, "old", "box").await;
+    let mut p = pods
+        .exec(&pod, ["echo", "hi"], &AttachParams::default())
+        .await
+        .unwrap();
+    let mut stdout = p.stdout().unwrap();
+    let status = p.take_status().unwrap();
+    let mut out = String::new();
+    let (read, status) = tokio::join!(stdout.read_to_string(&mut out), status);
+    read.unwrap();
+    assert_eq!(out, "hi\n");
+    assert_eq!(status.and_then(|s| s.status).as_deref(), Some("Success"));
+}

@@ -143,21 +143,24 @@ pub async fn exec(
     let want_stdin = q.flag("stdin");
     let cut = cluster.profile.chaos.exec_cut_share > 0.0
         && cluster.with_rng(|r| rand::Rng::random_bool(r, cluster.profile.chaos.exec_cut_share));
-    upgrade(
-        req,
-        &["v5.channel.k8s.io", "v4.channel.k8s.io"],
-        move |ws, protocol| async move {
-            run_exec(
-                ws,
-                protocol == "v5.channel.k8s.io",
-                target,
-                command,
-                want_stdin,
-                cut,
-            )
-            .await;
-        },
-    )
+    // v5 (stdin close frames) arrived with 1.30's TranslateStreamCloseWebsocketRequests; older
+    // API servers answer v4, where a client can only end stdin by closing the whole socket.
+    let protocols: &[&str] = if cluster.profile.kubernetes.minor >= 30 {
+        &["v5.channel.k8s.io", "v4.channel.k8s.io"]
+    } else {
+        &["v4.channel.k8s.io"]
+    };
+    upgrade(req, protocols, move |ws, protocol| async move {
+        run_exec(
+            ws,
+            protocol == "v5.channel.k8s.io",
+            target,
+            command,
+            want_stdin,
+            cut,
+        )
+        .await;
+    })
 }
 
 async fn run_exec(
