@@ -33,7 +33,6 @@ impl Cluster {
     /// API server's certificate (published in every namespace as `kube-root-ca.crt`).
     pub fn new(profile: SimProfile, ca_pem: String) -> Arc<Self> {
         let rng = StdRng::seed_from_u64(profile.seed);
-        let profile_seed = profile.seed;
         Arc::new(Self {
             store: Store::new(),
             registry: RwLock::new(Registry::builtin()),
@@ -42,7 +41,7 @@ impl Cluster {
             logs: LogBook::default(),
             next_pod_ip: AtomicU32::new(0),
             ca_pem,
-            mesh: Mesh::new(profile_seed),
+            mesh: Mesh::new(),
             stop: tokio::sync::watch::channel(false).0,
         })
     }

@@ -60,12 +60,24 @@ pub struct Mesh {
     lb_base: [u8; 3],
 }
 
+impl Default for Mesh {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Mesh {
-    pub fn new(seed: u64) -> Self {
+    pub fn new() -> Self {
         // Each simulated cluster gets its own loopback /24 (127.x.y.0), so that parallel
-        // clusters can all serve port 80.
-        let x = 1 + (seed.wrapping_mul(2_654_435_761) % 250) as u8;
-        let y = rand::random::<u8>();
+        // clusters can all serve port 80: a process-wide counter (from a random start, for
+        // separate processes) never hands the same /24 out twice in one process.
+        static NEXT: std::sync::OnceLock<std::sync::atomic::AtomicU32> = std::sync::OnceLock::new();
+        let n = NEXT
+            .get_or_init(|| std::sync::atomic::AtomicU32::new(rand::random::<u32>()))
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % (254 * 256);
+        let x = 1 + (n / 256) as u8;
+        let y = (n % 256) as u8;
         Self {
             latest: RwLock::new(Arc::new(MeshConfig {
                 snapshot: Snapshot::new(Vec::<Arc<Value>>::new()),
