@@ -401,7 +401,6 @@ async fn without_a_load_balancer_the_gateway_has_no_address() {
 
     // Only a port-forward to the gateway pod reaches it.
     use k8s_openapi::api::core::v1::Pod;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     ok(b.k(&[
         "apply",
         "-n",
@@ -412,26 +411,14 @@ async fn without_a_load_balancer_the_gateway_has_no_address() {
     .await;
     b.rollout("sample-ingress").await;
     let pods: kube::Api<Pod> = kube::Api::namespaced(b.sim.client().await, "sample-ingress");
-    let gw = pods
-        .list(
-            &kube::api::ListParams::default()
-                .labels("gateway.networking.k8s.io/gateway-name=example-gateway"),
-        )
-        .await
-        .unwrap()
-        .items[0]
-        .metadata
-        .name
-        .clone()
-        .unwrap();
-    let mut pf = pods.portforward(&gw, &[80]).await.unwrap();
-    let mut s = pf.take_stream(80).unwrap();
-    s.write_all(b"GET /get HTTP/1.1\r\nHost: httpbin.example.com\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8_lossy(&raw);
+    let text = http_via_port_forward(
+        &pods,
+        "gateway.networking.k8s.io/gateway-name=example-gateway",
+        80,
+        "httpbin.example.com",
+        "/get",
+    )
+    .await;
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     assert!(
         text.to_ascii_lowercase().contains("server: istio-envoy"),
@@ -467,26 +454,9 @@ async fn istio_gateway_selector_binds_until_1_23_only() {
 /// the istiod pod's monitoring port.
 async fn syncz(b: &Blog) -> serde_json::Value {
     use k8s_openapi::api::core::v1::Pod;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let client = b.sim.client().await;
     let pods: kube::Api<Pod> = kube::Api::namespaced(client, "istio-system");
-    let istiod = pods
-        .list(&kube::api::ListParams::default().labels("app=istiod"))
-        .await
-        .unwrap()
-        .items[0]
-        .metadata
-        .name
-        .clone()
-        .unwrap();
-    let mut pf = pods.portforward(&istiod, &[15014]).await.unwrap();
-    let mut s = pf.take_stream(15014).unwrap();
-    s.write_all(b"GET /debug/syncz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8_lossy(&raw);
+    let text = http_via_port_forward(&pods, "app=istiod", 15014, "localhost", "/debug/syncz").await;
     let body = text
         .split_once("\r\n\r\n")
         .map(|(_, b)| b)
@@ -620,4 +590,35 @@ async fn abort_share_over_10000_requests() {
             );
         }
     }
+}
+
+/// One HTTP/1.1 GET through a kube-rs port-forward to the first pod matching `selector`; the raw
+/// response text.
+async fn http_via_port_forward(
+    pods: &kube::Api<k8s_openapi::api::core::v1::Pod>,
+    selector: &str,
+    port: u16,
+    host: &str,
+    path: &str,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let pod = pods
+        .list(&kube::api::ListParams::default().labels(selector))
+        .await
+        .unwrap()
+        .items[0]
+        .metadata
+        .name
+        .clone()
+        .unwrap();
+    let mut pf = pods.portforward(&pod, &[port]).await.unwrap();
+    let mut s = pf.take_stream(port).unwrap();
+    s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    String::from_utf8_lossy(&raw).into_owned()
 }
