@@ -44,6 +44,14 @@ async fn apply_dynamic(
     .unwrap()
 }
 
+/// A namespace with a one-replica Deployment `box` of `image` sleeping forever, rolled out.
+async fn busybox_like_pod(client: &kube::Client, ns: &str, image: &str) -> (Api<Pod>, String) {
+    let discovery = Discovery::new(client.clone()).run().await.unwrap();
+    apply_dynamic(client, &discovery, ns_obj(ns)).await;
+    apply_dynamic(client, &discovery, deployment(ns, "box", image)).await;
+    rolled_out_pod(client, ns, "box").await
+}
+
 /// Waits for a Deployment's rollout and returns the pods API of its namespace and its first pod.
 async fn rolled_out_pod(client: &kube::Client, ns: &str, name: &str) -> (Api<Pod>, String) {
     let deploys: Api<Deployment> = Api::namespaced(client.clone(), ns);
@@ -172,10 +180,7 @@ async fn watcher_and_await_condition_see_a_rollout() {
 async fn exec_with_stdin_and_exit_status() {
     let sim = Sim::start().await;
     let client = sim.client().await;
-    let discovery = Discovery::new(client.clone()).run().await.unwrap();
-    apply_dynamic(&client, &discovery, ns_obj("x")).await;
-    apply_dynamic(&client, &discovery, deployment("x", "box", "busybox:1.36")).await;
-    let (pods, pod) = rolled_out_pod(&client, "x", "box").await;
+    let (pods, pod) = busybox_like_pod(&client, "x", "busybox:1.36").await;
 
     let mut p = pods
         .exec(
@@ -341,10 +346,7 @@ async fn cut_exec_streams_carry_no_status() {
     p.chaos.exec_cut_share = 1.0;
     let sim = Sim::with_profile(p).await;
     let client = sim.client().await;
-    let discovery = Discovery::new(client.clone()).run().await.unwrap();
-    apply_dynamic(&client, &discovery, ns_obj("cut")).await;
-    apply_dynamic(&client, &discovery, deployment("cut", "box", "busybox")).await;
-    let (pods, pod) = rolled_out_pod(&client, "cut", "box").await;
+    let (pods, pod) = busybox_like_pod(&client, "cut", "busybox").await;
     let mut p = pods
         .exec(&pod, ["echo", "hi"], &AttachParams::default())
         .await
@@ -372,10 +374,7 @@ async fn exec_on_a_1_29_server_uses_v4() {
     p.kubernetes.minor = 29;
     let sim = Sim::with_profile(p).await;
     let client = sim.client().await;
-    let discovery = Discovery::new(client.clone()).run().await.unwrap();
-    apply_dynamic(&client, &discovery, ns_obj("old")).await;
-    apply_dynamic(&client, &discovery, deployment("old", "box", "busybox")).await;
-    let (pods, pod) = rolled_out_pod(&client, "old", "box").await;
+    let (pods, pod) = busybox_like_pod(&client, "old", "busybox").await;
     let mut p = pods
         .exec(&pod, ["echo", "hi"], &AttachParams::default())
         .await

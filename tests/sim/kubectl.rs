@@ -243,12 +243,7 @@ async fn dispatcher_follows_the_server_version() {
         let mut profile = super::support::fast_profile();
         profile.kubernetes.minor = minor;
         let sim = Sim::with_profile(profile).await;
-        let out = ok({
-            let mut c = sim.kubectl(&bin);
-            c.args(["version", "-o", "json"]);
-            c
-        })
-        .await;
+        let out = ok(sim.kubectl_args(&bin, &["version", "-o", "json"])).await;
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["serverVersion"]["minor"], minor.to_string());
         if kubectl_version(minor).is_some() {
@@ -261,45 +256,41 @@ async fn dispatcher_follows_the_server_version() {
     }
 }
 
-async fn exec_flow(minor: u32) {
-    let test = format!("exec_with_kubectl_1_{minor}");
-    let Some(bin) = kubectl_version(minor) else {
-        return skip(&test, &format!("kubectl.1.{minor} is not installed"));
-    };
-    let sim = Sim::start().await;
+/// Applies tests/data/manifests/multi.yaml (twice: its Widget needs the CRD to exist first, as
+/// on a real cluster) and waits for the `web` Deployment.
+async fn deploy_demo(sim: &Sim, bin: &std::path::Path) {
     let file = manifest("multi.yaml");
-    let _ = run({
-        let mut c = sim.kubectl(&bin);
-        c.arg("apply").arg("-f").arg(&file);
-        c
-    })
-    .await;
-    ok({
-        let mut c = sim.kubectl(&bin);
-        c.args([
+    let file = file.to_str().unwrap();
+    let _ = run(sim.kubectl_args(bin, &["apply", "-f", file])).await;
+    ok(sim.kubectl_args(bin, &["apply", "-f", file])).await;
+    ok(sim.kubectl_args(
+        bin,
+        &[
             "wait",
             "--for=condition=Available",
             "deploy/web",
             "-n",
             "demo",
             "--timeout=30s",
-        ]);
-        c
-    })
+        ],
+    ))
     .await;
-    let hi = ok({
-        let mut c = sim.kubectl(&bin);
-        c.args(["exec", "deploy/web", "-n", "demo", "--", "echo", "hi"]);
-        c
-    })
+}
+
+async fn exec_flow(minor: u32) {
+    let test = format!("exec_with_kubectl_1_{minor}");
+    let Some(bin) = kubectl_version(minor) else {
+        return skip(&test, &format!("kubectl.1.{minor} is not installed"));
+    };
+    let sim = Sim::start().await;
+    deploy_demo(&sim, &bin).await;
+    let hi = ok(sim.kubectl_args(
+        &bin,
+        &["exec", "deploy/web", "-n", "demo", "--", "echo", "hi"],
+    ))
     .await;
     assert_eq!(hi, "hi\n");
-    let f = run({
-        let mut c = sim.kubectl(&bin);
-        c.args(["exec", "deploy/web", "-n", "demo", "--", "false"]);
-        c
-    })
-    .await;
+    let f = run(sim.kubectl_args(&bin, &["exec", "deploy/web", "-n", "demo", "--", "false"])).await;
     assert_eq!(f.code, 1, "{}", f.stderr);
     let mut cat = sim.kubectl(&bin);
     cat.args(["exec", "-i", "deploy/web", "-n", "demo", "--", "cat"])
@@ -355,45 +346,25 @@ async fn spdy_exec_and_port_forward_are_refused_clearly() {
         );
     };
     let sim = Sim::start().await;
-    let _ = run({
-        let mut c = sim.kubectl(&new);
-        c.arg("apply").arg("-f").arg(manifest("multi.yaml"));
-        c
-    })
-    .await;
-    ok({
-        let mut c = sim.kubectl(&new);
-        c.args([
-            "wait",
-            "--for=condition=Available",
-            "deploy/web",
-            "-n",
-            "demo",
-            "--timeout=30s",
-        ]);
-        c
-    })
-    .await;
-    let e = run({
-        let mut c = sim.kubectl(&old);
-        c.args(["exec", "deploy/web", "-n", "demo", "--", "echo", "hi"]);
-        c
-    })
+    deploy_demo(&sim, &new).await;
+    let e = run(sim.kubectl_args(
+        &old,
+        &["exec", "deploy/web", "-n", "demo", "--", "echo", "hi"],
+    ))
     .await;
     assert_ne!(e.code, 0);
     assert!(e.stderr.contains("over WebSocket only"), "{}", e.stderr);
-    let pf = run({
-        let mut c = sim.kubectl(&new);
-        c.args([
+    let pf = run(sim.kubectl_args(
+        &new,
+        &[
             "port-forward",
             "deploy/web",
             "-n",
             "demo",
             "18080:8080",
             "--pod-running-timeout=5s",
-        ]);
-        c
-    })
+        ],
+    ))
     .await;
     assert_ne!(pf.code, 0);
     assert!(

@@ -44,6 +44,13 @@ impl Sim {
         kube::Client::try_from(config).unwrap()
     }
 
+    /// `kubectl ARGS` against this cluster.
+    pub fn kubectl_args(&self, bin: &Path, args: &[&str]) -> tokio::process::Command {
+        let mut c = self.kubectl(bin);
+        c.args(args);
+        c
+    }
+
     /// A kubectl command against this cluster, with its own discovery cache.
     pub fn kubectl(&self, bin: &Path) -> tokio::process::Command {
         let mut c = tokio::process::Command::new(bin);
