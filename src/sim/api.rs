@@ -296,8 +296,7 @@ impl Cluster {
                     // The patch applies to the object as served at the request's version (the
                     // apiserver converts before patching); stored objects keep the version they
                     // were written at.
-                    let mut served = (*cur).clone();
-                    served["apiVersion"] = json!(rt.api_version());
+                    let served = rt.present(&cur);
                     let patched = self.patched(rt, name, &served, kind, body, manager, scope)?;
                     let manager_for_update = match kind {
                         PatchKind::Apply { .. } => None,

@@ -335,10 +335,9 @@ fn write_statuses(cluster: &Arc<Cluster>, push: &PushContext, snap: &Snapshot, n
         if cur["status"] == u.status {
             continue;
         }
-        let mut o = (*cur).clone();
-        o["status"] = u.status;
         // The object may have been written through another served version (v1beta1).
-        o["apiVersion"] = json!(rt.api_version());
+        let mut o = rt.present(&cur);
+        o["status"] = u.status;
         if let Err(e) = cluster.update(
             &rt,
             &u.namespace,

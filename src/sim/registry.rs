@@ -47,6 +47,19 @@ impl ResourceType {
         }
     }
 
+    /// An object as served at this version. Objects are stored once per group and kind with the
+    /// apiVersion they were written at; CRD conversion here is only the apiVersion (the schemas
+    /// the simulator serves are identical across versions). Every read, patch base and internal
+    /// write goes through this one conversion.
+    pub fn present(&self, obj: &Value) -> Value {
+        let mut o = obj.clone();
+        let v = self.api_version();
+        if o["apiVersion"].as_str() != Some(v.as_str()) {
+            o["apiVersion"] = Value::String(v);
+        }
+        o
+    }
+
     /// The storage key: one object set per group and plural, whatever the version.
     pub fn key(&self) -> ResourceKey {
         ResourceKey {

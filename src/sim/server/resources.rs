@@ -17,13 +17,9 @@ use crate::sim::objects::WriteScope;
 use crate::sim::registry::ResourceType;
 use crate::sim::store::{FieldSelector, LabelSelector};
 
-/// Sets the apiVersion an object is served at (CRD objects are stored once for all versions).
+/// The object as served at `rt`'s version ([`ResourceType::present`]).
 pub fn present(rt: &ResourceType, obj: &Value) -> Value {
-    let mut o = obj.clone();
-    if o["apiVersion"].as_str() != Some(&rt.api_version()) {
-        o["apiVersion"] = json!(rt.api_version());
-    }
-    o
+    rt.present(obj)
 }
 
 /// The fields a field selector may name (the apiserver's per-kind field label conversions).
