@@ -9,6 +9,11 @@
 //! On `sim` every trial gets its own simulated cluster, so trials run in parallel; on `current`
 //! they share the cluster and run one at a time (scenarios may configure cluster-wide gateway
 //! selectors). `--list`, filters, `--exact`, `--skip` and nextest work as with libtest.
+//!
+//! On `sim` there is a second set of trials, `deviation::<deviation>::<scenario>`: each runs a
+//! scenario against a profile that breaks what it covers and passes only if the named step
+//! FAILS (a harness that cannot fail proves nothing), and `deviation::never_propagates` checks
+//! that config which never reaches the proxies ends in a convergence error, not a verdict.
 
 use std::path::{Path, PathBuf};
 
@@ -65,10 +70,154 @@ fn main() {
             .with_kind(kind_name)
         })
         .collect();
+    let mut trials: Vec<Trial> = trials;
+    if kind == ClusterKind::Sim {
+        trials.extend(deviation_trials(root, &profile));
+    }
     libtest_mimic::run(&args, trials).exit();
 }
 
+/// Which scenario must fail at which step against which deviation (docs/deviations.md has the
+/// full table). Deviations are at least twice the default minimum deviation (0.1) where they
+/// are statistical, so that the power to see them is practically 1.
+const DEVIATIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "gamma_off",
+        "gamma: false",
+        "mesh/httproute-shadows-virtualservice",
+        "httproute-routes-to-v1",
+    ),
+    (
+        "user_vs_wins",
+        "mesh_precedence: user_virtual_service_wins",
+        "mesh/httproute-shadows-virtualservice",
+        "virtualservice-is-shadowed",
+    ),
+    (
+        "abort_share_halved",
+        "abort_share_scale: 0.5",
+        "mesh/httproute-shadows-virtualservice",
+        "virtualservice-takes-over",
+    ),
+    (
+        "weight_skew",
+        "weight_skew: 0.2",
+        "mesh/httproute-weighted-split",
+        "weights-80-20",
+    ),
+    (
+        "gateway_routes_off",
+        "gateway_routes: false",
+        "ingress/httproute-get",
+        "httproute-serves-get",
+    ),
+    (
+        "internal_binding_rejected",
+        "internal_gateway_binding: reject",
+        "ingress/virtualservice-internal-gateway",
+        "virtualservice-binds-to-internal-gateway",
+    ),
+    (
+        "abort_status_503",
+        "abort_status: 503",
+        "ingress/istio-gateway-selector",
+        "selector-gateway-api-label",
+    ),
+    (
+        "gateway_api_reference_accepted",
+        "gateway_api_reference: accept",
+        "ingress/gateway-api-reference-rejected",
+        "gateway-api-style-reference-is-rejected",
+    ),
+];
+
+fn deviation_trials(root: &Path, base_profile: &Path) -> Vec<Trial> {
+    let base = std::fs::read_to_string(base_profile).unwrap_or_default();
+    let mut trials: Vec<Trial> = DEVIATIONS
+        .iter()
+        .map(|&(name, deviation, scenario, step)| {
+            let profile = format!("{base}\n  deviations: {{{deviation}}}\n");
+            let file = root.join("scenarios").join(scenario).join("scenario.yaml");
+            let scenario_name = scenario.rsplit('/').next().unwrap_or(scenario).to_string();
+            Trial::test(format!("deviation::{name}::{scenario_name}"), move || {
+                let report = run_with_profile(file, &profile)?;
+                let outcome = find_step(&report, step)?;
+                match outcome {
+                    StepOutcome::Failed { .. } => Ok(()),
+                    other => Err(Failed::from(format!(
+                        "against `{deviation}` step {step} should fail, but: {other:?}"
+                    ))),
+                }
+            })
+            .with_kind("deviation")
+        })
+        .collect();
+    let file = root.join("tests/data/scenarios/never-converges/scenario.yaml");
+    let never = "pods: {start_delay_ms: 50, processing_time_scale: 0}\n\
+                 istio: {propagation: {debounce_ms: 20, never: true}}\n";
+    trials.push(
+        Trial::test("deviation::never_propagates", move || {
+            let report = run_with_profile(file, never)?;
+            match find_step(&report, "httproute-routes-to-v1")? {
+                StepOutcome::Error { reason } if reason.contains("did not converge") => Ok(()),
+                other => Err(Failed::from(format!(
+                    "expected a convergence error, got {other:?}"
+                ))),
+            }
+        })
+        .with_kind("deviation"),
+    );
+    trials
+}
+
+fn run_with_profile(file: PathBuf, profile: &str) -> Result<harness::report::RunReport, Failed> {
+    let dir = tempfile::tempdir().map_err(|e| Failed::from(e.to_string()))?;
+    let path = dir.path().join("profile.yaml");
+    std::fs::write(&path, profile).map_err(|e| Failed::from(e.to_string()))?;
+    run_report(file, ClusterKind::Sim, path, 1e-3)
+}
+
+fn find_step<'r>(
+    report: &'r harness::report::RunReport,
+    step: &str,
+) -> Result<&'r StepOutcome, Failed> {
+    report
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.steps)
+        .find(|s| s.name == step)
+        .map(|s| &s.outcome)
+        .ok_or_else(|| Failed::from(format!("no step {step} in the report")))
+}
+
 fn run_one(file: PathBuf, kind: ClusterKind, profile: PathBuf, alpha: f64) -> Result<(), Failed> {
+    let report = run_report(file, kind, profile, alpha)?;
+    let mut problems = Vec::new();
+    for sc in &report.scenarios {
+        for st in &sc.steps {
+            let line = harness::report::step_line(&sc.name, st);
+            println!("{line}");
+            if matches!(
+                st.outcome,
+                StepOutcome::Failed { .. } | StepOutcome::Error { .. }
+            ) {
+                problems.push(line);
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failed::from(problems.join("\n")))
+    }
+}
+
+fn run_report(
+    file: PathBuf,
+    kind: ClusterKind,
+    profile: PathBuf,
+    alpha: f64,
+) -> Result<harness::report::RunReport, Failed> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -89,25 +238,7 @@ fn run_one(file: PathBuf, kind: ClusterKind, profile: PathBuf, alpha: f64) -> Re
         keep_on_failure: false,
         run_label: harness::scenario::RunId::random().as_str().to_string(),
     };
-    let report = runtime
+    runtime
         .block_on(harness::run::run(&options, |_, _| {}))
-        .map_err(|e| Failed::from(format!("the run could not be made: {e}")))?;
-    let mut problems = Vec::new();
-    for sc in &report.scenarios {
-        for st in &sc.steps {
-            let line = harness::report::step_line(&sc.name, st);
-            println!("{line}");
-            if matches!(
-                st.outcome,
-                StepOutcome::Failed { .. } | StepOutcome::Error { .. }
-            ) {
-                problems.push(line);
-            }
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Failed::from(problems.join("\n")))
-    }
+        .map_err(|e| Failed::from(format!("the run could not be made: {e}")))
 }

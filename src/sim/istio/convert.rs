@@ -317,6 +317,7 @@ struct Ctx<'a> {
     reg: &'a Registry,
     rules: VersionRules,
     gamma: bool,
+    gateway_routes: bool,
 }
 
 /// Runs the Gateway API controller over a snapshot.
@@ -326,6 +327,7 @@ pub fn convert(s: &Snapshot, reg: &Registry, profile: &IstioProfile) -> Conversi
         reg,
         rules: profile.version.rules(),
         gamma: profile.deviations.gamma,
+        gateway_routes: profile.deviations.gateway_routes,
     };
     let mut out = Conversion::default();
     for c in s.list(GATEWAY_GROUP, "GatewayClass") {
@@ -558,6 +560,9 @@ fn parent_refs(ctx: &Ctx<'_>, parents: &[ParentInfo], route: Obj<'_>) -> Vec<Rou
         }
         if group != GATEWAY_GROUP || kind != "Gateway" {
             continue; // unsupported parent (ServiceEntry, ListenerSet): not modelled, ignored
+        }
+        if !ctx.gateway_routes {
+            continue; // deviation: Gateway parents ignored entirely
         }
         let current: Vec<&ParentInfo> = parents
             .iter()

@@ -111,8 +111,8 @@ pub use deploy::{GATEWAY_NAME_LABEL, gateway_deployments};
 pub use install::{gateway_classes, minimal_install};
 pub use model::{DestinationRule, HttpRoute, IstioGateway, VirtualService};
 pub use profile::{
-    Deviations, GatewayApiProfile, InternalGatewayBinding, IstioProfile, MeshPrecedence,
-    ProfileError, PropagationProfile,
+    Deviations, GatewayApiProfile, GatewayApiReference, InternalGatewayBinding, IstioProfile,
+    MeshPrecedence, ProfileError, PropagationProfile,
 };
 pub use push::{PushContext, compute};
 pub use route::{

@@ -16,7 +16,9 @@
 //!     abort_status: null
 //!     mesh_precedence: istio
 //!     gamma: true
+//!     gateway_routes: true
 //!     internal_gateway_binding: version
+//!     gateway_api_reference: reject
 //!     weight_skew: 0.0
 //!     stale_proxy: null
 //! ```
@@ -150,6 +152,17 @@ pub enum InternalGatewayBinding {
     Reject,
 }
 
+/// The webhook's answer to a `gateway.networking.k8s.io:` gateway reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GatewayApiReference {
+    /// As every release does: read as a legacy FQDN, which the `:` makes invalid.
+    #[default]
+    Reject,
+    /// Deviation: accepted (as the unmerged istio#47101 would have); nothing is bound by it.
+    Accept,
+}
+
 /// Deliberate deviations; each changes exactly the behaviour its name says.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -163,8 +176,14 @@ pub struct Deviations {
     /// Whether HTTPRoutes with a Service parent (GAMMA) are honoured; false ignores them (no mesh
     /// routing, no status). Default true.
     pub gamma: bool,
+    /// Whether HTTPRoutes with a Gateway parent are honoured; false ignores them (no ingress
+    /// routing, no status), as `gamma: false` does for Service parents. Default true.
+    pub gateway_routes: bool,
     /// Binding of user VirtualServices to internal gateway names. Default `version`.
     pub internal_gateway_binding: InternalGatewayBinding,
+    /// What the webhook does with a `gateway.networking.k8s.io:<name>.<namespace>` gateway
+    /// reference, the syntax of the unmerged istio#47101. Default `reject` (released Istio).
+    pub gateway_api_reference: GatewayApiReference,
     /// Adds this share to the first weighted destination of every route, taking it proportionally from
     /// the others (0.1 turns 90/10 into 100/0 and 50/50 into 60/40). Default 0.
     pub weight_skew: f64,
@@ -180,7 +199,9 @@ impl Default for Deviations {
             abort_status: None,
             mesh_precedence: MeshPrecedence::Istio,
             gamma: true,
+            gateway_routes: true,
             internal_gateway_binding: InternalGatewayBinding::Version,
+            gateway_api_reference: GatewayApiReference::Reject,
             weight_skew: 0.0,
             stale_proxy: None,
         }

@@ -11,7 +11,7 @@
 use serde_json::Value;
 
 use super::model::{http_route_from, parse_duration};
-use super::profile::{InternalGatewayBinding, IstioProfile};
+use super::profile::{Deviations, GatewayApiReference, InternalGatewayBinding, IstioProfile};
 use super::snapshot::{NETWORKING_GROUP, Obj, arr_at, at, group_of, int_of, str_at, string_list};
 use super::version::{IstioVersion, KUBERNETES_GATEWAY_NAME};
 
@@ -156,11 +156,17 @@ fn is_internal_gateway_name(name: &str) -> bool {
 fn validate_gateway_names(
     names: &[String],
     gateway_semantics: bool,
-    binding: InternalGatewayBinding,
+    deviations: &Deviations,
     errs: &mut Errs,
     warnings: &mut Vec<String>,
 ) {
+    let binding = deviations.internal_gateway_binding;
     for g in names {
+        if deviations.gateway_api_reference == GatewayApiReference::Accept
+            && g.starts_with("gateway.networking.k8s.io:")
+        {
+            continue; // deviation: the istio#47101 syntax passes the webhook
+        }
         let Some((ns, name)) = g.split_once('/') else {
             if g.contains('.') {
                 let parts: Vec<&str> = g.split('.').collect();
@@ -327,7 +333,7 @@ fn validate_virtual_service(o: Obj<'_>, profile: &IstioProfile) -> (Errs, Vec<St
         validate_gateway_names(
             &gateways,
             gateway_semantics,
-            profile.deviations.internal_gateway_binding,
+            &profile.deviations,
             &mut errs,
             &mut warnings,
         );
