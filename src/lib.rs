@@ -6,8 +6,11 @@
 
 pub mod cli;
 pub mod cluster;
+pub mod docker;
 pub mod exit;
+pub mod kind;
 pub mod kube;
+pub mod provision;
 pub mod report;
 pub mod run;
 pub mod scenario;

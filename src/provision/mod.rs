@@ -1,0 +1,20 @@
+//! Provisioning inputs for real clusters: the pinned versions of kind, its node images, istioctl,
+//! the Gateway API CRDs and MetalLB, and verified, cached downloads of them.
+//!
+//! - [`pins`]: what is used, with sha256 values from upstream sources (cited per entry).
+//! - [`download`]: fetches an [`Artifact`] into the cache (`$HARNESS_CACHE_DIR`, else the XDG
+//!   cache), always verified by sha256, never leaving a partial file behind.
+//! - [`tools`]: finds `kind` and `istioctl` on PATH when suitable, else downloads them.
+//!
+//! Nothing here talks to a cluster; the kind backend builds on these.
+
+pub mod download;
+pub mod pins;
+pub mod tools;
+
+pub use download::{
+    Archive, Artifact, Checksum, DownloadError, DownloadOptions, Downloader, Progress,
+    default_cache_dir,
+};
+pub use pins::{Arch, IstioPin, KubeMinor, NodeImage, Os, Platform, UnsupportedPlatform};
+pub use tools::{ResolvedTool, ToolError, ToolOrigin, ToolResolver};
