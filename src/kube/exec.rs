@@ -81,6 +81,23 @@ pub async fn exec_batch(
     stdin: &[u8],
     timeout: Duration,
 ) -> Result<ExecOutput, ExecError> {
+    exec_command(pods, pod, container, argv, Some(stdin), timeout).await
+}
+
+/// [`exec_batch`], or with `stdin: None` a command that gets no stdin at all.
+///
+/// Without stdin nothing has to be closed: on an API server older than 1.30, which speaks only
+/// `v4.channel.k8s.io`, kube-rs can end stdin only by closing the whole WebSocket, and the
+/// output still on its way is lost; a command without stdin keeps the socket open until the
+/// status frame.
+pub async fn exec_command(
+    pods: &Api<Pod>,
+    pod: &str,
+    container: Option<&str>,
+    argv: &[String],
+    stdin: Option<&[u8]>,
+    timeout: Duration,
+) -> Result<ExecOutput, ExecError> {
     let start = Instant::now();
     let deadline = start + timeout;
     let error = |failure: ApiFailure| ExecError {
@@ -91,7 +108,7 @@ pub async fn exec_batch(
         failure,
     };
     let mut ap = AttachParams::default()
-        .stdin(true)
+        .stdin(stdin.is_some())
         .stdout(true)
         .stderr(true)
         .max_stdin_buf_size(PIPE)
@@ -115,12 +132,13 @@ pub async fn exec_batch(
             });
         }
     };
-    let (Some(mut w), Some(mut out), Some(mut err), Some(status)) = (
-        proc.stdin(),
-        proc.stdout(),
-        proc.stderr(),
-        proc.take_status(),
-    ) else {
+    let writer = match stdin {
+        Some(bytes) => proc.stdin().map(|w| Some((w, bytes))),
+        None => Some(None),
+    };
+    let (Some(writer), Some(mut out), Some(mut err), Some(status)) =
+        (writer, proc.stdout(), proc.stderr(), proc.take_status())
+    else {
         return Err(error(ApiFailure {
             code: None,
             reason: String::new(),
@@ -129,10 +147,12 @@ pub async fn exec_batch(
     };
 
     let write = async {
-        if let Err(e) = w.write_all(stdin).await {
-            tracing::debug!(error = %e, "stdin not fully written");
+        if let Some((mut w, bytes)) = writer {
+            if let Err(e) = w.write_all(bytes).await {
+                tracing::debug!(error = %e, "stdin not fully written");
+            }
+            let _ = w.shutdown().await;
         }
-        let _ = w.shutdown().await;
     };
     let mut stdout = Sink::default();
     let mut stderr = Sink::default();

@@ -274,6 +274,7 @@ pub(crate) fn scenario(ctx: &mut Ctx, raw: S<RawScenario>) -> Option<Scenario> {
         source,
         file: ctx.src.path.clone(),
         when: ctx.scope.clone(),
+        concurrent: r.concurrent.as_ref().is_none_or(|c| c.value),
         namespaces,
         setup,
         outcomes,

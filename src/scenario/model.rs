@@ -666,6 +666,7 @@ pub struct Scenario {
     pub(crate) source: String,
     pub(crate) file: PathBuf,
     pub(crate) when: VersionReq,
+    pub(crate) concurrent: bool,
     pub(crate) namespaces: Vec<Namespace>,
     pub(crate) setup: Vec<SetupStep>,
     pub(crate) outcomes: Outcomes,
@@ -692,6 +693,12 @@ impl Scenario {
     /// The versions the scenario runs on.
     pub fn when(&self) -> &VersionReq {
         &self.when
+    }
+    /// Whether the scenario may run while others run on the same cluster (`concurrent:`,
+    /// default true). False for scenarios whose objects reach beyond their own namespaces,
+    /// such as an Istio `Gateway` whose selector matches gateway pods in every namespace.
+    pub fn concurrent(&self) -> bool {
+        self.concurrent
     }
     /// Namespaces to create first.
     pub fn namespaces(&self) -> &[Namespace] {

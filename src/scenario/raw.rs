@@ -161,6 +161,7 @@ pub(crate) struct RawScenario {
     pub description: Option<S<String>>,
     pub source: Option<S<String>>,
     pub when: Option<S<RawWhen>>,
+    pub concurrent: Option<S<bool>>,
     pub namespace: Option<S<String>>,
     pub namespaces: Option<S<Entries<S<RawNamespace>>>>,
     pub setup: Option<S<Vec<S<RawAction>>>>,

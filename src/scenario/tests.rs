@@ -46,9 +46,17 @@ fn blog_scenarios_load() {
             "istio-gateway-selector",
             "virtualservice-internal-gateway",
             "httproute-shadows-virtualservice",
+            "httproute-weighted-split",
         ]
     );
     let by = |n: &str| scenarios.iter().find(|s| s.name() == n).expect("scenario");
+    // Only the Istio Gateway selector reaches other namespaces' gateways (docs/scenarios.md).
+    let alone: Vec<&str> = scenarios
+        .iter()
+        .filter(|s| !s.concurrent())
+        .map(Scenario::name)
+        .collect();
+    assert_eq!(alone, ["istio-gateway-selector"]);
 
     let mesh = by("httproute-shadows-virtualservice");
     assert_eq!(

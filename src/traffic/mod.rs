@@ -10,7 +10,7 @@ pub mod mesh;
 pub mod request;
 pub mod sample;
 
-pub use curl::{CurlBatch, ParsedBatch, curl_batch, parse_curl_batch};
+pub use curl::{CurlBatch, CurlMode, ParsedBatch, curl_argv_batches, curl_batch, parse_curl_batch};
 pub use ingress::{Fallback, IngressSource, Route};
 pub use mesh::{MeshBatch, MeshSource};
 pub use request::{Request, RequestError, Target};

@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use harness::kube::{exec_batch, wait};
-use harness::traffic::{MeshSource, Request, Sample, TransportErrorKind, curl_batch};
+use harness::kube::{exec_batch, versions, wait};
+use harness::traffic::{CurlMode, MeshSource, Request, Sample, TransportErrorKind, curl_batch};
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 
@@ -162,7 +162,8 @@ async fn a_batch_of_200_requests_from_the_sleep_pod() {
     // The same batch's exec, with the parts separated: one curl, stdin config, exit code of
     // the last transfer.
     let b = curl_batch(&reqs[..2]).unwrap();
-    let out = exec_batch(&pods, &sleep, Some("sleep"), b.argv(), b.stdin(), WAIT)
+    let stdin = b.stdin().expect("the config goes on stdin");
+    let out = exec_batch(&pods, &sleep, Some("sleep"), b.argv(), stdin, WAIT)
         .await
         .unwrap();
     assert_eq!(
@@ -205,4 +206,109 @@ async fn a_cut_exec_stream_keeps_the_complete_transfers() {
         "a cut stream ends the exec at once: {:?}",
         batch.took
     );
+}
+
+/// The mode the runner picks, from the API server's version as the harness reads it.
+async fn detected_mode(env: &Env) -> CurlMode {
+    let v = versions::kubernetes(&env.client).await.unwrap();
+    CurlMode::for_kubernetes(Some(&v))
+}
+
+/// Kubernetes 1.29 speaks only `v4.channel.k8s.io`: kube-rs closes the WebSocket at stdin EOF,
+/// so curl reads its options from argv instead. A batch of 300 with every value that could
+/// trip a command line (more than one exec URL holds, so it is split) comes back complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubernetes_1_29_sends_complete_batches_in_argv_mode() {
+    let mut p = profile();
+    p.kubernetes.minor = 29;
+    let mut env = Env::start(p).await;
+    let mode = detected_mode(&env).await;
+    assert_eq!(mode, CurlMode::Argv);
+    let sleep = mesh_apps(&mut env).await;
+    let pods: Api<Pod> = Api::namespaced(env.client.clone(), "sample");
+
+    let tricky = [
+        "$(touch /tmp/pwned) `id` ${HOME}",
+        "--next --url http://evil/ -K -",
+        "-",
+        "say \"hi\" 'there' \\",
+        "  spaces  ",
+    ];
+    let reqs: Vec<Request> = (0..300)
+        .map(|i| match i % 10 {
+            0 => Request::get("http://helloworld.sample:5000/nope"),
+            1 => {
+                let t = tricky[(i / 10) % tricky.len()];
+                Request::get("http://httpbin.sample:8000/anything")
+                    .method("PUT")
+                    .header("X-Tricky", t)
+                    .body(format!("{t}\nline two"))
+            }
+            _ => Request::get("http://helloworld.sample:5000/hello"),
+        })
+        .collect();
+    // What argv mode avoids: with the config on stdin the output is lost.
+    let stdin = MeshSource::new(pods.clone(), sleep.clone(), Some("sleep".into()))
+        .mode(CurlMode::Stdin)
+        .send(&reqs[..50])
+        .await
+        .unwrap();
+    assert!(stdin.parsed.missing() > 0, "{:?}", stdin.parsed);
+    let src = MeshSource::new(pods, sleep, Some("sleep".into())).mode(mode);
+    let batch = src.send(&reqs).await.unwrap();
+    assert_eq!(batch.parsed.missing(), 0, "{:?}", batch.parsed.problem);
+    assert_eq!(batch.parsed.problem, None);
+    let (mut hello, mut not_found) = (0, 0);
+    for (i, (req, res)) in reqs.iter().zip(&batch.parsed.results).enumerate() {
+        let r = res
+            .as_ref()
+            .and_then(Sample::response)
+            .unwrap_or_else(|| panic!("{i}: {res:?}"));
+        match i % 10 {
+            0 => {
+                assert_eq!(r.status, 404, "{i}");
+                not_found += 1;
+            }
+            1 => {
+                assert_eq!(r.status, 200, "{i}: {}", r.body.text());
+                let v: serde_json::Value = serde_json::from_slice(&r.body.kept).unwrap();
+                let (_, t) = &req.headers[0];
+                assert_eq!(v["headers"]["X-Tricky"][0], t.trim(), "{i}: {v}");
+                assert_eq!(v["method"], "PUT");
+                let sent = req.body.clone().unwrap();
+                let data = v["data"].as_str().unwrap();
+                let b64 = data
+                    .strip_prefix("data:application/octet-stream;base64,")
+                    .unwrap_or(data);
+                let echoed = base64::engine::general_purpose::URL_SAFE.decode(b64);
+                // go-httpbin echoes form bodies as text; compare whichever it chose.
+                match echoed {
+                    Ok(b) if b == sent => {}
+                    _ => assert_eq!(data.as_bytes(), sent.as_slice(), "{i}: {v}"),
+                }
+            }
+            _ => {
+                assert_eq!(r.status, 200, "{i}");
+                assert!(r.body.text().contains("Hello version: v"), "{i}");
+                hello += 1;
+            }
+        }
+    }
+    assert_eq!((hello, not_found), (240, 30));
+}
+
+/// From 1.30 the exec protocol closes stdin alone: the config stays on stdin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubernetes_1_33_keeps_the_config_on_stdin() {
+    let mut env = Env::start(profile()).await;
+    let mode = detected_mode(&env).await;
+    assert_eq!(mode, CurlMode::Stdin);
+    let sleep = mesh_apps(&mut env).await;
+    let pods: Api<Pod> = Api::namespaced(env.client.clone(), "sample");
+    let reqs = vec![Request::get("http://helloworld.sample:5000/hello"); 50];
+    let b = curl_batch(&reqs).unwrap();
+    assert_eq!(b.argv(), ["curl", "-q", "-sS", "-K", "-"]);
+    let src = MeshSource::new(pods, sleep, Some("sleep".into())).mode(mode);
+    let batch = src.send(&reqs).await.unwrap();
+    assert_eq!(batch.parsed.missing(), 0, "{:?}", batch.parsed.problem);
 }

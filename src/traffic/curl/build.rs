@@ -24,72 +24,122 @@ pub(super) fn write_out(token: &str, index: usize) -> String {
     )
 }
 
+/// One option of a request's group: curl's long name, and its value unless it is a switch.
+/// Both encodings write exactly these, in this order: `name = "value"` lines on stdin, or
+/// `--name` `value` argv elements ([`super::argv`]).
+pub(super) struct CurlOpt {
+    pub name: &'static str,
+    pub value: Option<Vec<u8>>,
+    /// What the value is, for errors ("the URL", "header X-Q").
+    pub what: String,
+}
+
+fn switch(name: &'static str) -> CurlOpt {
+    CurlOpt {
+        name,
+        value: None,
+        what: name.to_string(),
+    }
+}
+
+fn opt(name: &'static str, value: impl Into<Vec<u8>>, what: impl Into<String>) -> CurlOpt {
+    CurlOpt {
+        name,
+        value: Some(value.into()),
+        what: what.into(),
+    }
+}
+
+/// The options of request `index` of a batch with delimiter `token`, after [`Request::check`].
+pub(super) fn request_options(
+    r: &Request,
+    token: &str,
+    index: usize,
+) -> Result<Vec<CurlOpt>, RequestError> {
+    r.check(index)?;
+    let mut opts = vec![opt("url", r.url(), "the URL")];
+    // The URL as written: no `[]{}` globbing, no dot-segment squashing, no proxy from the
+    // pod's environment.
+    opts.push(switch("globoff"));
+    opts.push(switch("path-as-is"));
+    opts.push(opt("noproxy", "*", "noproxy"));
+    // Headers go to stdout before the body; %{size_header} says how many bytes they are.
+    opts.push(switch("include"));
+    let secs = format!("{:.3}", r.timeout.as_secs_f64());
+    opts.push(opt("max-time", secs, "max-time"));
+    let has_body = r.body.is_some();
+    if r.method.eq_ignore_ascii_case("HEAD") {
+        // `-X HEAD` would wait for a body that never comes; `--head` is curl's HEAD.
+        opts.push(switch("head"));
+    } else if !(r.method == "GET" && !has_body || r.method == "POST" && has_body) {
+        opts.push(opt("request", r.method.as_str(), "the method"));
+    }
+    if let super::super::request::Target::Host { host, .. } = &r.target
+        && !r
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("host"))
+    {
+        opts.push(opt("header", format!("Host: {host}"), "the Host header"));
+    }
+    for (name, value) in &r.headers {
+        // `Name;` is curl's way to send a header with an empty value (`Name:` removes it).
+        let h = if value.is_empty() {
+            format!("{name};")
+        } else {
+            format!("{name}: {value}")
+        };
+        opts.push(opt("header", h, format!("header {name}")));
+    }
+    if let Some(body) = &r.body {
+        if !r
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("expect"))
+        {
+            // No `Expect: 100-continue` pause on large bodies.
+            opts.push(opt("header", "Expect:", "Expect"));
+        }
+        // `--data-raw`: the bytes as given, no `@file` meaning, no newline stripping.
+        opts.push(opt("data-raw", body.clone(), "the body"));
+    }
+    opts.push(opt("write-out", write_out(token, index), "write-out"));
+    // `-H @file` and `-w @file` read a file. A header name is a token and the write-out
+    // starts with a newline, so neither can start with `@`; this keeps it that way.
+    if let Some(o) = opts.iter().find(|o| {
+        matches!(o.name, "header" | "write-out")
+            && o.value.as_deref().is_some_and(|v| v.starts_with(b"@"))
+    }) {
+        return Err(RequestError {
+            index,
+            problem: format!(
+                "{} starts with `@`, which curl reads as a file name",
+                o.what
+            ),
+        });
+    }
+    Ok(opts)
+}
+
 pub(super) fn build(requests: &[Request], token: String) -> Result<CurlBatch, RequestError> {
     let mut cfg = Vec::new();
     for (index, r) in requests.iter().enumerate() {
-        r.check(index)?;
-        let fail = |what: &str, e: super::quote::QuoteError| RequestError {
-            index,
-            problem: format!("{what}: {e}"),
-        };
         if index > 0 {
             push_switch(&mut cfg, "next");
         }
-        push_line(&mut cfg, "url", r.url().as_bytes()).map_err(|e| fail("the URL", e))?;
-        // The URL as written: no `[]{}` globbing, no dot-segment squashing, no proxy from the
-        // pod's environment.
-        push_switch(&mut cfg, "globoff");
-        push_switch(&mut cfg, "path-as-is");
-        push_line(&mut cfg, "noproxy", b"*").map_err(|e| fail("noproxy", e))?;
-        // Headers go to stdout before the body; %{size_header} says how many bytes they are.
-        push_switch(&mut cfg, "include");
-        let secs = format!("{:.3}", r.timeout.as_secs_f64());
-        push_line(&mut cfg, "max-time", secs.as_bytes()).map_err(|e| fail("max-time", e))?;
-        let has_body = r.body.is_some();
-        if r.method.eq_ignore_ascii_case("HEAD") {
-            // `-X HEAD` would wait for a body that never comes; `--head` is curl's HEAD.
-            push_switch(&mut cfg, "head");
-        } else if !(r.method == "GET" && !has_body || r.method == "POST" && has_body) {
-            push_line(&mut cfg, "request", r.method.as_bytes())
-                .map_err(|e| fail("the method", e))?;
-        }
-        if let super::super::request::Target::Host { host, .. } = &r.target
-            && !r
-                .headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case("host"))
-        {
-            let h = format!("Host: {host}");
-            push_line(&mut cfg, "header", h.as_bytes()).map_err(|e| fail("the Host header", e))?;
-        }
-        for (name, value) in &r.headers {
-            // `Name;` is curl's way to send a header with an empty value (`Name:` removes it).
-            let h = if value.is_empty() {
-                format!("{name};")
-            } else {
-                format!("{name}: {value}")
-            };
-            push_line(&mut cfg, "header", h.as_bytes())
-                .map_err(|e| fail(&format!("header {name}"), e))?;
-        }
-        if let Some(body) = &r.body {
-            if !r
-                .headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case("expect"))
-            {
-                // No `Expect: 100-continue` pause on large bodies.
-                push_line(&mut cfg, "header", b"Expect:").map_err(|e| fail("Expect", e))?;
+        for o in request_options(r, &token, index)? {
+            match &o.value {
+                None => push_switch(&mut cfg, o.name),
+                Some(v) => push_line(&mut cfg, o.name, v).map_err(|e| RequestError {
+                    index,
+                    problem: format!("{}: {e}", o.what),
+                })?,
             }
-            // `--data-raw`: the bytes as given, no `@file` meaning, no newline stripping.
-            push_line(&mut cfg, "data-raw", body).map_err(|e| fail("the body", e))?;
         }
-        push_line(&mut cfg, "write-out", write_out(&token, index).as_bytes())
-            .map_err(|e| fail("write-out", e))?;
     }
     Ok(CurlBatch {
         argv: ARGV.iter().map(|s| s.to_string()).collect(),
-        stdin: cfg,
+        stdin: Some(cfg),
         token,
         count: requests.len(),
     })
@@ -114,7 +164,7 @@ mod tests {
         ];
         let b = build(&reqs, "hxTOKEN".into()).unwrap();
         assert_eq!(b.argv, ["curl", "-q", "-sS", "-K", "-"]);
-        let text = String::from_utf8(b.stdin.clone()).unwrap();
+        let text = String::from_utf8(b.stdin.clone().unwrap()).unwrap();
         let expected = r#"url = "http://helloworld.sample:5000/hello"
 globoff
 path-as-is
@@ -147,11 +197,11 @@ write-out = "\n<<hxTOKEN 1 %{exitcode} %{http_code} %{size_header} %{size_downlo
             "t".into(),
         )
         .unwrap();
-        assert!(!String::from_utf8_lossy(&b.stdin).contains("request ="));
+        assert!(!String::from_utf8_lossy(b.stdin().unwrap()).contains("request ="));
         let b = build(&[Request::get("http://a/").method("HEAD")], "t".into()).unwrap();
-        assert!(String::from_utf8_lossy(&b.stdin).contains("\nhead\n"));
+        assert!(String::from_utf8_lossy(b.stdin().unwrap()).contains("\nhead\n"));
         let b = build(&[Request::get("http://a/").method("POST")], "t".into()).unwrap();
-        assert!(String::from_utf8_lossy(&b.stdin).contains("request = \"POST\""));
+        assert!(String::from_utf8_lossy(b.stdin().unwrap()).contains("request = \"POST\""));
     }
 
     #[test]

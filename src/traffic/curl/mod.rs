@@ -22,42 +22,74 @@
 //! the other, reusing connections; a failed transfer does not stop the next (curl continues
 //! unless `--fail-early`), and its `%{exitcode}` makes it a [`TransportError`].
 //!
+//! On Kubernetes before 1.30 the config does not go on stdin: [`CurlMode::Argv`] passes the same
+//! options as argv elements (`curl -q -sS --url … --globoff … --next --url …`), see [`argv`].
+//!
 //! Minimum curl: 7.75.0 (the first with `%{exitcode}` and `%{errormsg}`); the sleep/curl
 //! sample images ship 8.x. Values are quoted for curl's config parser by [`quote`]; a NUL byte
 //! or a line over 10 MiB is refused before anything runs.
 //!
 //! [`TransportError`]: super::sample::TransportError
 
+mod argv;
 mod build;
 mod parse;
 pub mod quote;
 #[cfg(test)]
 mod tests;
 
+pub use argv::{MAX_ARGV_QUERY, curl_argv_batches};
 pub use build::curl_batch;
 pub use parse::{ParsedBatch, parse_curl_batch};
 
 use crate::kube::exec::ExitStatus;
+use crate::kube::versions::Version;
 
-/// One curl run: the argv to exec and the config to write to its stdin.
+/// How a batch's per-request options reach curl.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CurlMode {
+    /// `curl -q -sS -K -` with a config file on stdin: no size limit, and request contents
+    /// stay out of the exec URL (which API server audit logs record).
+    Stdin,
+    /// Every option an argv element, no stdin, batches split to keep the exec URL small. For
+    /// API servers before 1.30: they speak only `v4.channel.k8s.io`, where a client ends stdin
+    /// by closing the WebSocket, and curl's output after that is lost.
+    Argv,
+}
+
+impl CurlMode {
+    /// The mode for an API server of version `kubernetes`: stdin from 1.30 on (the first with
+    /// `v5.channel.k8s.io`, which closes stdin alone), argv before, and argv when the version
+    /// is unknown, since it works on every version.
+    pub fn for_kubernetes(kubernetes: Option<&Version>) -> Self {
+        match kubernetes {
+            Some(v) if v.minor_version() >= (1, 30) => CurlMode::Stdin,
+            _ => CurlMode::Argv,
+        }
+    }
+}
+
+/// One curl run: the argv to exec and the config to write to its stdin, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CurlBatch {
     argv: Vec<String>,
-    stdin: Vec<u8>,
+    stdin: Option<Vec<u8>>,
     /// The per-batch delimiter in every write-out line.
     token: String,
     count: usize,
 }
 
 impl CurlBatch {
-    /// `curl -q -sS -K -`: no shell, nothing from the scenario in it.
+    /// `curl -q -sS -K -` (no shell, nothing from the scenario in it), or in
+    /// [`CurlMode::Argv`] every option of every request, each value one element.
     pub fn argv(&self) -> &[String] {
         &self.argv
     }
 
-    /// The config file for stdin (bytes: bodies need not be UTF-8).
-    pub fn stdin(&self) -> &[u8] {
-        &self.stdin
+    /// The config file for stdin (bytes: bodies need not be UTF-8); `None` in
+    /// [`CurlMode::Argv`], where curl gets no stdin.
+    pub fn stdin(&self) -> Option<&[u8]> {
+        self.stdin.as_deref()
     }
 
     /// How many requests the batch holds.
