@@ -15,14 +15,14 @@ pub mod manifest;
 pub mod object;
 mod poll;
 pub mod portforward;
-mod retry;
+pub(crate) mod retry;
 pub mod versions;
 pub mod wait;
 
 pub use apply::{ApplyError, ApplyFailure, FIELD_MANAGER, apply, discover};
 pub use delete::{DeleteError, delete, delete_manifests, delete_namespace};
 pub use error::ApiFailure;
-pub use exec::{ExecError, ExecOutput, ExitStatus, exec_batch};
+pub use exec::{ExecError, ExecOutput, ExitStatus, exec_batch, exec_command};
 pub use jsonpath::JsonPath;
 pub use manifest::{ManifestError, Manifests};
 pub use object::{Applied, ObjectRef};

@@ -93,8 +93,7 @@ pub enum VersionError {
 
 /// The API server's version (`/version`).
 pub async fn kubernetes(client: &Client) -> Result<Version, VersionError> {
-    let info = client
-        .apiserver_version()
+    let info = super::retry::idempotent("get /version", || client.apiserver_version())
         .await
         .map_err(|e| VersionError::Api {
             what: "the API server version (/version)",
@@ -129,8 +128,8 @@ pub struct IstioInstall {
 /// `istio-system`; prefers the one named `istiod` when revisions coexist.
 pub async fn istio(client: &Client) -> Result<IstioInstall, VersionError> {
     let api: Api<Deployment> = Api::namespaced(client.clone(), ISTIO_NAMESPACE);
-    let list = api
-        .list(&ListParams::default().labels("app=istiod"))
+    let lp = ListParams::default().labels("app=istiod");
+    let list = super::retry::idempotent("list istiod", || api.list(&lp))
         .await
         .map_err(|e| VersionError::Api {
             what: "the istiod Deployments",
@@ -190,8 +189,7 @@ pub struct GatewayApiInstall {
 /// Reads `gateway.networking.k8s.io/bundle-version` and `.../channel` from the gateways CRD.
 pub async fn gateway_api(client: &Client) -> Result<GatewayApiInstall, VersionError> {
     let api: Api<CustomResourceDefinition> = Api::all(client.clone());
-    let crd = api
-        .get_opt(GATEWAYS_CRD)
+    let crd = super::retry::idempotent("get the gateways CRD", || api.get_opt(GATEWAYS_CRD))
         .await
         .map_err(|e| VersionError::Api {
             what: "the Gateway API CRD",

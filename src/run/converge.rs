@@ -60,35 +60,112 @@ pub enum ConvergeError {
     },
 }
 
+/// Reads of `/debug/syncz` tried before the gate gives up: the read is a LIST and a GET through
+/// a port-forward, safe to repeat, and under API faults (429/5xx on the port-forward's upgrade,
+/// a dropped tunnel) the next try usually works.
+const SYNCZ_ATTEMPTS: u32 = 5;
+
 async fn syncz(client: &kube::Client) -> Result<SyncState, ConvergeError> {
+    let mut delay = Duration::from_millis(100);
+    let mut attempt = 1;
+    loop {
+        match istiod_debug(client, "syncz").await {
+            Ok(doc) => return Ok(SyncState::from_syncz(&doc)),
+            Err(e) if attempt >= SYNCZ_ATTEMPTS => return Err(ConvergeError::Syncz(e)),
+            Err(e) => {
+                tracing::debug!(attempt, error = %e, "retrying the read of istiod's syncz");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+        }
+    }
+}
+
+/// One of istiod's debug documents (`/debug/<what>` on its monitoring port 15014), through a
+/// port-forward to a running istiod pod.
+pub async fn istiod_debug(client: &kube::Client, what: &str) -> Result<serde_json::Value, String> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), "istio-system");
     let list = pods
         .list(&ListParams::default().labels("app=istiod"))
         .await
-        .map_err(|e| ConvergeError::Syncz(e.to_string()))?;
+        .map_err(|e| e.to_string())?;
     let pod = list
         .items
         .iter()
         .find(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
         .and_then(|p| p.metadata.name.clone())
-        .ok_or_else(|| ConvergeError::Syncz("no running istiod pod in istio-system".into()))?;
+        .ok_or_else(|| "no running istiod pod in istio-system".to_string())?;
     let pf = crate::kube::port_forward(&pods, &pod, 15014)
         .await
-        .map_err(|e| ConvergeError::Syncz(e.to_string()))?;
-    let url = format!("http://{}/debug/syncz", pf.local_addr());
-    let doc: serde_json::Value = reqwest::Client::builder()
+        .map_err(|e| e.to_string())?;
+    let url = format!("http://{}/debug/{what}", pf.local_addr());
+    reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(10))
         .build()
-        .map_err(|e| ConvergeError::Syncz(e.to_string()))?
+        .map_err(|e| e.to_string())?
         .get(url)
         .send()
         .await
-        .map_err(|e| ConvergeError::Syncz(e.to_string()))?
+        .map_err(|e| e.to_string())?
         .json()
         .await
-        .map_err(|e| ConvergeError::Syncz(e.to_string()))?;
-    Ok(SyncState::from_syncz(&doc))
+        .map_err(|e| e.to_string())
+}
+
+/// The Istio and Gateway API configuration istiod holds for `namespace` (its `/debug/configz`,
+/// generated VirtualServices and Gateways included), one object per line, for a post-mortem.
+pub async fn configz_excerpt(client: &kube::Client, namespace: &str) -> Result<String, String> {
+    let doc = istiod_debug(client, "configz").await?;
+    let mut lines = Vec::new();
+    for c in doc.as_array().into_iter().flatten() {
+        let ns = c["metadata"]["namespace"].as_str().unwrap_or_default();
+        if ns != namespace {
+            continue;
+        }
+        let mut line = format!(
+            "{} {ns}/{}: spec {}",
+            c["kind"].as_str().unwrap_or("?"),
+            c["metadata"]["name"].as_str().unwrap_or("?"),
+            c["spec"]
+        );
+        if let Some(status) = c.get("status").filter(|s| !s.is_null()) {
+            line.push_str(&format!(" status {status}"));
+        }
+        lines.push(truncate(line, 2000));
+    }
+    if lines.is_empty() {
+        lines.push(format!("(istiod holds no configuration in {namespace})"));
+    }
+    Ok(lines.join("\n"))
+}
+
+/// istiod's per-proxy sync state (`/debug/syncz`), one proxy per line.
+pub async fn syncz_text(client: &kube::Client) -> Result<String, String> {
+    let doc = istiod_debug(client, "syncz").await?;
+    let state = SyncState::from_syncz(&doc);
+    Ok(state
+        .0
+        .iter()
+        .map(|(id, (sent, acked))| {
+            let status = if sent == acked { "SYNCED" } else { "STALE" };
+            format!("{id} {status} (route sent {sent}, acked {acked})")
+        })
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
+
+fn truncate(mut s: String, max: usize) -> String {
+    if s.len() > max {
+        let mut cut = max;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push_str(" ...");
+    }
+    s
 }
 
 /// The sync state before a change.

@@ -10,10 +10,12 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::discovery::ApiResource;
 
+use crate::kube::retry::idempotent;
 use crate::report::Example;
 use crate::scenario::{Bindings, Outcomes, Route, Tuning, WorkloadKind};
 use crate::stats::{Counts, Decider, Expectation, Progress, Verdict};
-use crate::traffic::{Fallback, IngressSource, MeshSource, Request, Sample};
+use crate::traffic::mesh::MeshError;
+use crate::traffic::{CurlMode, Fallback, IngressSource, MeshSource, Request, Sample};
 
 /// What a traffic step found.
 pub struct TrafficResult {
@@ -27,15 +29,46 @@ enum Source {
     Ingress(IngressSource),
 }
 
+/// What sending one batch gave.
+enum Batch {
+    /// One sample per request (a response or a per-request transport error).
+    Samples(Vec<Sample>),
+    /// Nothing that may be counted, and why: the exec could not start for a transient reason,
+    /// or its stream was cut or timed out before every transfer was reported. The transfers
+    /// that did complete are not a random sample of the batch (a stream cut after its first
+    /// output keeps short responses more often than long ones), so none counts; the batch is
+    /// sent again. (A stream cut after every transfer was reported, sizes checked, loses
+    /// nothing: that batch counts.)
+    Broken(String),
+}
+
+/// Broken batches in a row before the step gives up (an exec cut share of 0.2 makes eight in a
+/// row a 3e-6 event).
+const BROKEN_IN_A_ROW: u32 = 8;
+
 impl Source {
-    async fn send(&self, requests: &[Request]) -> Result<Vec<Sample>, String> {
+    async fn send(&self, requests: &[Request]) -> Result<Batch, String> {
         match self {
-            Source::Mesh(m) => m
-                .send(requests)
+            Source::Mesh(m) => match m.send(requests).await {
+                Ok(b) if b.parsed.missing() == 0 => Ok(Batch::Samples(
+                    b.parsed.results.into_iter().flatten().collect(),
+                )),
+                Ok(b) => {
+                    let missing = b.parsed.missing();
+                    Ok(Batch::Broken(b.parsed.problem.unwrap_or_else(|| {
+                        format!("{missing} of {} results missing", requests.len())
+                    })))
+                }
+                Err(MeshError::Exec(e)) if e.failure.is_transient() => {
+                    Ok(Batch::Broken(e.to_string()))
+                }
+                Err(e) => Err(e.to_string()),
+            },
+            Source::Ingress(i) => i
+                .send_all(requests)
                 .await
-                .map(|b| b.parsed.results.into_iter().flatten().collect())
+                .map(Batch::Samples)
                 .map_err(|e| e.to_string()),
-            Source::Ingress(i) => i.send_all(requests).await.map_err(|e| e.to_string()),
         }
     }
 }
@@ -50,8 +83,8 @@ async fn running_pod(
     let selector = match kind {
         WorkloadKind::Pod => return Ok(name.to_string()),
         WorkloadKind::Deployment => {
-            let d = Api::<Deployment>::namespaced(client.clone(), ns)
-                .get(name)
+            let deployments = Api::<Deployment>::namespaced(client.clone(), ns);
+            let d = idempotent("get deployment", || deployments.get(name))
                 .await
                 .map_err(|e| format!("deployment {ns}/{name}: {e}"))?;
             d.spec
@@ -63,8 +96,8 @@ async fn running_pod(
                 .join(",")
         }
     };
-    let list = pods
-        .list(&ListParams::default().labels(&selector))
+    let lp = ListParams::default().labels(&selector);
+    let list = idempotent("list pods", || pods.list(&lp))
         .await
         .map_err(|e| format!("pods of {ns}/{name}: {e}"))?;
     list.items
@@ -83,6 +116,7 @@ async fn prepare(
     headers: Vec<(String, String)>,
     bindings: &Bindings,
     timeout: Duration,
+    curl_mode: CurlMode,
 ) -> Result<(Source, Request), String> {
     let render = |t: &crate::scenario::Template| t.render(bindings).map_err(|e| e.to_string());
     let real_ns = |alias: &crate::scenario::NsAlias| {
@@ -101,7 +135,7 @@ async fn prepare(
             let name = running_pod(client, &ns, pod.kind(), pod.name()).await?;
             let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
             (
-                Source::Mesh(MeshSource::new(pods, name, container.clone())),
+                Source::Mesh(MeshSource::new(pods, name, container.clone()).mode(curl_mode)),
                 Request::get(render(url)?),
             )
         }
@@ -119,8 +153,8 @@ async fn prepare(
                 kind: "Gateway".into(),
                 plural: "gateways".into(),
             };
-            let gw = Api::<DynamicObject>::namespaced_with(client.clone(), &ns, &ar)
-                .get(gateway.name())
+            let gateways = Api::<DynamicObject>::namespaced_with(client.clone(), &ns, &ar);
+            let gw = idempotent("get gateway", || gateways.get(gateway.name()))
                 .await
                 .map_err(|e| format!("gateway {ns}/{}: {e}", gateway.name()))?;
             let address = gw.data["status"]["addresses"][0]["value"]
@@ -165,8 +199,10 @@ pub async fn decide(
     tuning: &Tuning,
     alpha: f64,
     timeout: Duration,
+    curl_mode: CurlMode,
 ) -> Result<TrafficResult, String> {
-    let (source, request) = prepare(client, route, method, headers, bindings, timeout).await?;
+    let (source, request) =
+        prepare(client, route, method, headers, bindings, timeout, curl_mode).await?;
     let policy = tuning
         .policy(alpha.max(f64::MIN_POSITIVE))
         .map_err(|e| e.to_string())?;
@@ -174,10 +210,37 @@ pub async fn decide(
     let mut decider = Decider::new(&plan);
     let mut transport_errors = 0u64;
     let mut examples: BTreeMap<String, Example> = BTreeMap::new();
+    let mut broken_in_a_row = 0u32;
     loop {
         let n = decider.next_batch() as usize;
         let batch = vec![request.clone(); n.max(1)];
-        let samples = source.send(&batch).await?;
+        let samples = match source.send(&batch).await? {
+            Batch::Samples(s) => {
+                broken_in_a_row = 0;
+                s
+            }
+            Batch::Broken(why) => {
+                transport_errors += 1;
+                broken_in_a_row += 1;
+                let e = examples
+                    .entry("broken batch (sent again)".into())
+                    .or_insert_with(|| Example {
+                        outcome: "broken batch (sent again)".into(),
+                        status: None,
+                        body: why.chars().take(300).collect(),
+                        count: 0,
+                    });
+                e.count += 1;
+                if broken_in_a_row >= BROKEN_IN_A_ROW {
+                    return Err(format!(
+                        "{broken_in_a_row} batches in a row could not be sent or came back incomplete; the last: {why}"
+                    ));
+                }
+                tracing::debug!(why = %why, "broken batch, sending it again");
+                tokio::time::sleep(Duration::from_millis(100) * broken_in_a_row).await;
+                continue;
+            }
+        };
         let mut counts = Counts::new();
         for s in &samples {
             match s {

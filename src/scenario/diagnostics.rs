@@ -92,6 +92,11 @@ impl Diagnostic {
     }
 }
 
+/// The most characters of a source line quoted under a diagnostic, and how many of them come
+/// before the caret when the line is cut.
+const MAX_QUOTED: usize = 160;
+const QUOTE_BEFORE: usize = 40;
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let file = self.file.display();
@@ -102,16 +107,35 @@ impl fmt::Display for Diagnostic {
         if let (Some(p), Some(line)) = (self.pos, &self.source_line) {
             let number = p.line.to_string();
             let gutter = " ".repeat(number.len());
+            let width = line.chars().count();
+            let start = (p.column as usize).saturating_sub(1).min(width);
+            // A long line (a generated or hostile file may hold megabytes in one) is quoted as
+            // a window around the caret.
+            let from = if width > MAX_QUOTED {
+                start.saturating_sub(QUOTE_BEFORE)
+            } else {
+                0
+            };
+            let to = (from + MAX_QUOTED).min(width);
+            let (lead, tail) = (
+                if from > 0 { "..." } else { "" },
+                if to < width { "..." } else { "" },
+            );
             // Tabs are shown as single spaces so that the caret lines up.
             let shown: String = line
                 .chars()
+                .skip(from)
+                .take(to - from)
                 .map(|c| if c == '\t' { ' ' } else { c })
                 .collect();
-            let width = shown.chars().count();
-            let start = (p.column as usize).saturating_sub(1).min(width);
-            let len = (p.len as usize).clamp(1, (width - start).max(1));
-            writeln!(f, "{number} | {shown}")?;
-            writeln!(f, "{gutter} | {}{}", " ".repeat(start), "^".repeat(len))?;
+            let len = (p.len as usize).clamp(1, (to.max(start + 1) - start).max(1));
+            writeln!(f, "{number} | {lead}{shown}{tail}")?;
+            writeln!(
+                f,
+                "{gutter} | {}{}",
+                " ".repeat(lead.len() + start - from),
+                "^".repeat(len)
+            )?;
         }
         if let Some(help) = &self.help {
             writeln!(f, "  = help: {help}")?;
@@ -293,14 +317,23 @@ pub(crate) fn yaml_error(src: &SourceFile, err: &serde_saphyr::Error) -> Diagnos
         }
         E::InvalidScalar { ty, .. } => {
             let what = match *ty {
-                "f32" | "f64" => "a number",
-                "bool" => "`true` or `false`",
+                "f32" | "f64" | "floating point" => "a number",
+                "bool" | "boolean" => "`true` or `false`",
                 t if t.starts_with('u') => "a whole number, 0 or more",
                 t if t.starts_with('i') => "a whole number",
                 _ => "a scalar of another type",
             };
             (format!("expected {what}"), None)
         }
+        // A list or mapping where a plain value belongs (serde-saphyr says "string scalar"
+        // whatever the value's type).
+        E::Unexpected {
+            expected: "string scalar",
+            ..
+        } => (
+            "expected a single value here, not a list or mapping".into(),
+            None,
+        ),
         E::DuplicateMappingKey { key, .. } => (
             match key {
                 Some(k) => format!("duplicate key `{}`", printable(k)),

@@ -8,6 +8,7 @@ use rand::rngs::StdRng;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use super::faults::FaultCounters;
 use super::kubelet::LogBook;
 use super::mesh::Mesh;
 use super::profile::SimProfile;
@@ -26,6 +27,7 @@ pub struct Cluster {
     mesh: Mesh,
     /// Turns true when the cluster stops; long-lived tasks (load-balancer listeners) end then.
     stop: tokio::sync::watch::Sender<bool>,
+    faults: FaultCounters,
 }
 
 impl Cluster {
@@ -43,6 +45,7 @@ impl Cluster {
             ca_pem,
             mesh: Mesh::new(),
             stop: tokio::sync::watch::channel(false).0,
+            faults: FaultCounters::default(),
         })
     }
 
@@ -90,6 +93,11 @@ impl Cluster {
 
     pub fn ca_pem(&self) -> &str {
         &self.ca_pem
+    }
+
+    /// What the chaos profile injected so far.
+    pub fn faults(&self) -> &FaultCounters {
+        &self.faults
     }
 
     /// Container logs of every pod.

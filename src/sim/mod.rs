@@ -8,6 +8,7 @@ pub mod api;
 pub mod cluster;
 pub mod controllers;
 pub mod crd;
+pub mod faults;
 pub mod istio;
 pub mod kubelet;
 pub mod mesh;
@@ -33,6 +34,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use cluster::Cluster;
+pub use faults::Faults;
 pub use profile::SimProfile;
 
 /// Why the simulated cluster could not start.
@@ -123,6 +125,11 @@ impl SimCluster {
     /// The cluster state, for tests of the simulator itself.
     pub fn cluster(&self) -> &Arc<Cluster> {
         &self.cluster
+    }
+
+    /// The faults the chaos profile injected so far.
+    pub fn faults(&self) -> Faults {
+        self.cluster.faults().snapshot()
     }
 
     /// Stops serving and ends the controllers.

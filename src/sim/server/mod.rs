@@ -183,6 +183,7 @@ fn chaos(cluster: &Cluster, route: &Route) -> Option<ApiError> {
     if !hit {
         return None;
     }
+    cluster.faults().api_error();
     Some(match code {
         429 => ApiError::too_many_requests(),
         503 => ApiError::service_unavailable(),

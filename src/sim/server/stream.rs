@@ -150,6 +150,7 @@ pub async fn exec(
     } else {
         &["v4.channel.k8s.io"]
     };
+    let counted = cluster.clone();
     upgrade(req, protocols, move |ws, protocol| async move {
         run_exec(
             ws,
@@ -157,7 +158,7 @@ pub async fn exec(
             target,
             command,
             want_stdin,
-            cut,
+            cut.then_some(counted),
         )
         .await;
     })
@@ -169,7 +170,8 @@ async fn run_exec(
     target: kubelet::ExecTarget,
     command: Vec<String>,
     want_stdin: bool,
-    cut: bool,
+    // Set when chaos cuts this stream; the cluster counts the cut.
+    cut: Option<Arc<Cluster>>,
 ) {
     let (mut sink, mut source) = ws.split();
     let (stdin_w, stdin_r) = tokio::io::duplex(64 * 1024);
@@ -226,8 +228,9 @@ async fn run_exec(
                 reader.abort();
                 return;
             }
-            if cut {
+            if let Some(cluster) = &cut {
                 // Chaos: the stream breaks mid-command, with no status frame.
+                cluster.faults().exec_cut();
                 process.abort();
                 reader.abort();
                 return;

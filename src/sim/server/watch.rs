@@ -73,8 +73,13 @@ pub fn watch(
         .map(Duration::from_secs)
         .unwrap_or(MAX_WATCH)
         .min(MAX_WATCH);
-    if let Some(ms) = cluster.profile.chaos.watch_close_after_ms {
-        timeout = timeout.min(Duration::from_millis(ms));
+    // Set when the chaos profile, not the client, ends this watch: the cluster counts it.
+    let mut chaos_close = None;
+    if let Some(ms) = cluster.profile.chaos.watch_close_after_ms
+        && Duration::from_millis(ms) < timeout
+    {
+        timeout = Duration::from_millis(ms);
+        chaos_close = Some(cluster.clone());
     }
     let requested = q.get("resourceVersion").unwrap_or_default().to_string();
     let initial_events_end = q.flag("sendInitialEvents");
@@ -135,7 +140,16 @@ pub fn watch(
         }
         Err(e) => return super::http::error_response(&e),
         Ok((lines, known, feed, rv)) => {
-            tokio::spawn(run(tx, lines, known, feed, filter, rv, bookmarks, timeout));
+            tokio::spawn(run(
+                tx,
+                lines,
+                known,
+                feed,
+                filter,
+                rv,
+                bookmarks,
+                (timeout, chaos_close),
+            ));
         }
     }
     let stream = futures::stream::unfold(rx, |mut rx| async move {
@@ -193,7 +207,7 @@ async fn run(
     filter: Filter,
     mut last_rv: u64,
     bookmarks: bool,
-    timeout: Duration,
+    (timeout, chaos_close): (Duration, Option<Arc<Cluster>>),
 ) {
     for l in initial {
         if tx.send(l).await.is_err() {
@@ -205,7 +219,12 @@ async fn run(
     tick.tick().await;
     loop {
         tokio::select! {
-            _ = tokio::time::sleep_until(deadline) => return,
+            _ = tokio::time::sleep_until(deadline) => {
+                if let Some(c) = &chaos_close {
+                    c.faults().watch_close();
+                }
+                return;
+            }
             _ = tx.closed() => return,
             _ = tick.tick(), if bookmarks => {
                 let b = line("BOOKMARK", json!({"kind": filter.rt.kind, "apiVersion": filter.rt.api_version(),

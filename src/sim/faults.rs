@@ -1,0 +1,51 @@
+//! Counts of the faults the chaos profile injected, so that a reliability benchmark can say how
+//! many faults a run survived (and a run with none injected is not mistaken for a robust one).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The live counters, bumped where a fault is injected.
+#[derive(Debug, Default)]
+pub struct FaultCounters {
+    api_errors: AtomicU64,
+    watch_closes: AtomicU64,
+    exec_cuts: AtomicU64,
+}
+
+/// A snapshot of [`FaultCounters`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Faults {
+    /// API requests answered with an injected 429/500/503.
+    pub api_errors: u64,
+    /// Watches ended early by `chaos.watch_close_after_ms`.
+    pub watch_closes: u64,
+    /// Exec streams cut after their first output, without a status frame.
+    pub exec_cuts: u64,
+}
+
+impl Faults {
+    pub fn total(&self) -> u64 {
+        self.api_errors + self.watch_closes + self.exec_cuts
+    }
+}
+
+impl FaultCounters {
+    pub fn api_error(&self) {
+        self.api_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn watch_close(&self) {
+        self.watch_closes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn exec_cut(&self) {
+        self.exec_cuts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn snapshot(&self) -> Faults {
+        Faults {
+            api_errors: self.api_errors.load(Ordering::Relaxed),
+            watch_closes: self.watch_closes.load(Ordering::Relaxed),
+            exec_cuts: self.exec_cuts.load(Ordering::Relaxed),
+        }
+    }
+}
