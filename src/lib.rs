@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cluster;
 pub mod docker;
 pub mod exit;
+pub mod install;
 pub mod kind;
 pub mod kube;
 pub mod provision;

@@ -1,5 +1,7 @@
 //! The command line: argument parsing (clap) and dispatch to the library.
 
+mod kind;
+mod progress;
 mod run;
 mod scenarios;
 mod sim;
@@ -36,6 +38,11 @@ enum Command {
         #[arg(default_value = "scenarios")]
         paths: Vec<std::path::PathBuf>,
     },
+    /// Creates (or completes) a kind cluster with Gateway API, Istio and MetalLB that stays
+    /// until `harness down`.
+    Up(kind::UpArgs),
+    /// Deletes a kind cluster.
+    Down(kind::DownArgs),
     /// The simulated cluster.
     Sim {
         #[command(subcommand)]
@@ -76,6 +83,8 @@ pub fn main() -> ExitCode {
     let code = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => run::run(args).await,
+            Command::Up(args) => kind::up(args).await,
+            Command::Down(args) => kind::down(args).await,
             Command::Sim { command } => sim::run(command).await,
             Command::Validate { paths } => scenarios::validate(&paths),
             Command::List { paths } => scenarios::list(&paths),
@@ -86,10 +95,62 @@ pub fn main() -> ExitCode {
 
 /// Prints an error with its chain of causes, the way every command reports failures.
 pub(crate) fn report_error(e: &(dyn std::error::Error + 'static)) {
-    eprintln!("error: {e}");
+    let mut shown = e.to_string();
+    eprintln!("error: {shown}");
     let mut source = e.source();
     while let Some(s) = source {
-        eprintln!("  caused by: {s}");
+        // Some errors already say their cause in their own message: print each text once.
+        let text = s.to_string();
+        if !shown.contains(&text) {
+            eprintln!("  caused by: {text}");
+            shown.push_str(&text);
+        }
         source = s.source();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn the_nightly_script_flags_parse() {
+        // The flags ci/nightly.sh passes (checked against the script in src/kind) are real.
+        let mut argv = vec!["harness", "run", "scenarios"];
+        for flag in crate::kind::NIGHTLY_HARNESS_FLAGS {
+            argv.push(flag);
+            argv.push(match *flag {
+                "--cluster" => "kind",
+                "--istio" => "1.28",
+                _ => "out",
+            });
+        }
+        Cli::try_parse_from(&argv).unwrap();
+    }
+
+    #[test]
+    fn kind_is_the_default_cluster_and_up_down_parse() {
+        let cli = Cli::try_parse_from(["harness", "run", "scenarios"]).unwrap();
+        let Command::Run(args) = cli.command else {
+            panic!("run");
+        };
+        assert!(format!("{args:?}").contains("cluster: Kind"));
+        Cli::try_parse_from([
+            "harness",
+            "up",
+            "--istio",
+            "1.24",
+            "--kubernetes",
+            "1.31",
+            "--kind-name",
+            "x",
+            "--load-balancer",
+            "none",
+        ])
+        .unwrap();
+        Cli::try_parse_from(["harness", "down", "--kind-name", "x"]).unwrap();
+        assert!(Cli::try_parse_from(["harness", "run", "s", "--load-balancer", "nginx"]).is_err());
     }
 }

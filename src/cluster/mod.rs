@@ -1,9 +1,14 @@
-//! Where the cluster comes from: the simulated cluster (started in-process on a loopback port)
-//! or the current kubeconfig context. This is the one place outside `sim` that knows the
-//! simulator exists; everything after [`ClusterHandle::connect`] sees a kube client and a
-//! kubeconfig, the same for both.
+//! Where the cluster comes from: a kind cluster created (or reused) for the run, the simulated
+//! cluster (started in-process on a loopback port), or the current kubeconfig context. This is
+//! the one place outside `sim` that knows the simulator exists; everything after
+//! [`ClusterHandle::connect`] sees a kube client and a kubeconfig, the same for all three.
+
+pub mod kind;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use kind::KindSpec;
 
 use crate::report::ClusterInfo;
 use crate::sim::{SimCluster, SimProfile};
@@ -11,6 +16,9 @@ use crate::sim::{SimCluster, SimProfile};
 /// Which cluster a run uses (`--cluster`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ClusterKind {
+    /// A kind cluster: created for the run (or reused with `--reuse`), Gateway API, Istio and
+    /// MetalLB installed, deleted at the end unless `--keep-cluster`.
+    Kind,
     /// The simulated cluster, started for this run.
     Sim,
     /// The current context of the kubeconfig (`$KUBECONFIG` or `~/.kube/config`).
@@ -27,6 +35,25 @@ pub struct ClusterSpec {
     pub kubeconfig: Option<PathBuf>,
     /// For `current`: a context other than the current one.
     pub context: Option<String>,
+    /// For `kind`: the cluster, Kubernetes and Istio versions; for `current --install`, the
+    /// Istio release to install where missing.
+    pub kind_spec: KindSpec,
+    /// For `current`: install the Gateway API CRDs and Istio where they are missing.
+    pub install: bool,
+}
+
+impl ClusterSpec {
+    /// A spec of `kind` with every other setting at its default.
+    pub fn new(kind: ClusterKind) -> Self {
+        Self {
+            kind,
+            sim_profile: None,
+            kubeconfig: None,
+            context: None,
+            kind_spec: KindSpec::default(),
+            install: false,
+        }
+    }
 }
 
 /// Why the cluster could not be reached (exit code 2).
@@ -54,6 +81,34 @@ pub enum ClusterError {
     Client(#[source] kube::Error),
     #[error("failed to create a temporary directory for the kubeconfig")]
     TempDir(#[source] std::io::Error),
+    #[error("Istio {requested} is not a pinned release; use one of {supported}")]
+    UnsupportedIstio {
+        requested: String,
+        supported: String,
+    },
+    #[error("Kubernetes {requested} cannot be used: {reason}")]
+    UnsupportedKubernetes { requested: String, reason: String },
+    #[error(transparent)]
+    Docker(Box<crate::docker::DockerError>),
+    #[error(transparent)]
+    Kind(Box<crate::kind::KindError>),
+    #[error(
+        "a kind cluster named {name:?} already exists and this run did not create it; pass \
+         --reuse to run on it, or --kind-name to create another"
+    )]
+    KindClusterExists { name: String },
+    #[error("the download cache cannot be used")]
+    Download(#[source] crate::provision::DownloadError),
+    #[error(transparent)]
+    Platform(crate::provision::UnsupportedPlatform),
+    #[error(transparent)]
+    Tool(Box<crate::provision::ToolError>),
+    #[error("failed to install what the scenarios need: {0}")]
+    Install(String),
+    #[error("failed to delete the kind cluster: {0}")]
+    Teardown(String),
+    #[error("failed to install what the scenarios need")]
+    InstallFailed(#[source] Box<crate::install::InstallError>),
 }
 
 /// A connected cluster: a client, a kubeconfig path for tools that need one (kubectl in
@@ -65,13 +120,108 @@ pub struct ClusterHandle {
     info: ClusterInfo,
     _sim: Option<SimCluster>,
     _dir: Option<tempfile::TempDir>,
+    kind: Option<kind::KindBackend>,
 }
 
 impl ClusterHandle {
     pub async fn connect(spec: &ClusterSpec) -> Result<Self, ClusterError> {
         match spec.kind {
+            ClusterKind::Kind => Self::kind(&spec.kind_spec).await,
             ClusterKind::Sim => Self::sim(spec.sim_profile.as_deref()).await,
-            ClusterKind::Current => Self::current(spec).await,
+            ClusterKind::Current => {
+                let handle = Self::current(spec).await?;
+                if spec.install {
+                    handle.install_missing(&spec.kind_spec).await?;
+                }
+                Ok(handle)
+            }
+        }
+    }
+
+    async fn kind(spec: &KindSpec) -> Result<Self, ClusterError> {
+        let backend = kind::provision(spec).await?;
+        let client = match client_from(backend.kubeconfig(), None).await {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = backend.finish(None).await;
+                return Err(e);
+            }
+        };
+        Ok(Self {
+            client,
+            kubeconfig: Some(backend.kubeconfig().to_path_buf()),
+            info: ClusterInfo {
+                kind: "kind".into(),
+                name: format!("kind-{}", backend.name()),
+                versions: Default::default(),
+            },
+            _sim: None,
+            _dir: None,
+            kind: Some(backend),
+        })
+    }
+
+    /// `--cluster current --install`: the Gateway API CRDs and Istio where missing (no load
+    /// balancer: a real cluster has its own, or the port-forward fallback serves).
+    async fn install_missing(&self, spec: &KindSpec) -> Result<(), ClusterError> {
+        let (istio, _) = kind::pins_for(&KindSpec {
+            kubernetes: None,
+            ..spec.clone()
+        })?;
+        let downloader = crate::provision::Downloader::new(
+            crate::provision::default_cache_dir().map_err(ClusterError::Download)?,
+        )
+        .map_err(ClusterError::Download)?;
+        let platform = crate::provision::Platform::current().map_err(ClusterError::Platform)?;
+        let tools = crate::provision::ToolResolver::new(&downloader, platform);
+        let gateway_api = crate::provision::pins::gateway_api_artifact(istio.gateway_api)
+            .ok_or_else(|| {
+                ClusterError::Install(format!(
+                    "no pinned Gateway API release {}",
+                    istio.gateway_api
+                ))
+            })?;
+        // istioctl needs a kubeconfig file; without --kubeconfig it reads $KUBECONFIG or ~/.kube/config.
+        let kubeconfig = match &self.kubeconfig {
+            Some(p) => p.clone(),
+            None => std::env::var_os("KUBECONFIG")
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kube/config")))
+                .ok_or_else(|| ClusterError::Install("no kubeconfig file for istioctl".into()))?,
+        };
+        let plan = crate::install::InstallPlan {
+            istio,
+            gateway_api,
+            load_balancer: None,
+            timeout: Duration::from_secs(600),
+        };
+        let installed =
+            crate::install::ensure(&self.client, &kubeconfig, &plan, &downloader, &tools)
+                .await
+                .map_err(|e| ClusterError::InstallFailed(Box::new(e)))?;
+        tracing::info!(?installed, "install step done");
+        Ok(())
+    }
+
+    /// Ends the use of the cluster: for kind, collects node logs into `artifacts` (when given)
+    /// and deletes a cluster this run created unless it is kept. Returns what happened, for the
+    /// console.
+    pub async fn close(mut self, artifacts: Option<&Path>) -> Result<Option<String>, ClusterError> {
+        match self.kind.take() {
+            Some(backend) => {
+                let name = backend.name().to_string();
+                let t = backend.finish(artifacts).await?;
+                Ok(Some(match t {
+                    crate::kind::Teardown::Deleted => format!("kind cluster {name} deleted"),
+                    crate::kind::Teardown::Kept => {
+                        format!("kind cluster {name} kept (--keep-cluster)")
+                    }
+                    crate::kind::Teardown::LeftAsFound => {
+                        format!("kind cluster {name} left as it was found (reused)")
+                    }
+                }))
+            }
+            None => Ok(None),
         }
     }
 
@@ -99,6 +249,7 @@ impl ClusterHandle {
             },
             _sim: Some(sim),
             _dir: Some(dir),
+            kind: None,
         })
     }
 
@@ -148,6 +299,7 @@ impl ClusterHandle {
             },
             _sim: None,
             _dir: None,
+            kind: None,
         })
     }
 
@@ -165,7 +317,10 @@ impl ClusterHandle {
     }
 }
 
-async fn client_from(path: &Path, context: Option<&str>) -> Result<kube::Client, ClusterError> {
+pub(crate) async fn client_from(
+    path: &Path,
+    context: Option<&str>,
+) -> Result<kube::Client, ClusterError> {
     let kc =
         kube::config::Kubeconfig::read_from(path).map_err(|source| ClusterError::Kubeconfig {
             path: path.display().to_string(),
@@ -190,23 +345,16 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sim_and_current_give_the_same_kind_of_handle() {
-        let sim = ClusterHandle::connect(&ClusterSpec {
-            kind: ClusterKind::Sim,
-            sim_profile: None,
-            kubeconfig: None,
-            context: None,
-        })
-        .await
-        .unwrap();
+        let sim = ClusterHandle::connect(&ClusterSpec::new(ClusterKind::Sim))
+            .await
+            .unwrap();
         let path = sim.kubeconfig().unwrap().to_path_buf();
         let v = sim.client().apiserver_version().await.unwrap();
         assert_eq!(v.minor, "33");
         // The same cluster through its kubeconfig, as `--cluster current --kubeconfig` sees it.
         let current = ClusterHandle::connect(&ClusterSpec {
-            kind: ClusterKind::Current,
-            sim_profile: None,
             kubeconfig: Some(path.clone()),
-            context: None,
+            ..ClusterSpec::new(ClusterKind::Current)
         })
         .await
         .unwrap();
@@ -231,10 +379,8 @@ mod tests {
     #[tokio::test]
     async fn a_missing_kubeconfig_is_a_clear_error() {
         let e = ClusterHandle::connect(&ClusterSpec {
-            kind: ClusterKind::Current,
-            sim_profile: None,
             kubeconfig: Some("/nonexistent/kubeconfig".into()),
-            context: None,
+            ..ClusterSpec::new(ClusterKind::Current)
         })
         .await
         .err()

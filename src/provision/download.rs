@@ -174,6 +174,10 @@ pub struct DownloadOptions {
     /// instead of hanging the run (a whole-request timeout would fail slow but live links).
     pub read_timeout: Duration,
     pub progress: Progress,
+    /// A mirror that serves every upstream URL under `<mirror>/<host>/<path>`, for networks
+    /// without access to GitHub; the pinned checksums still decide. `Downloader::new` reads it
+    /// from `$HARNESS_DOWNLOAD_MIRROR`.
+    pub mirror: Option<String>,
 }
 
 impl Default for DownloadOptions {
@@ -182,7 +186,16 @@ impl Default for DownloadOptions {
             connect_timeout: Duration::from_secs(15),
             read_timeout: Duration::from_secs(60),
             progress: Progress::Auto,
+            mirror: None,
         }
+    }
+}
+
+/// `https://host/path` as served by `mirror` (`<mirror>/host/path`); other URLs unchanged.
+pub fn mirrored(mirror: Option<&str>, url: &str) -> String {
+    match (mirror, url.strip_prefix("https://")) {
+        (Some(m), Some(rest)) if !m.is_empty() => format!("{}/{rest}", m.trim_end_matches('/')),
+        _ => url.to_string(),
     }
 }
 
@@ -207,12 +220,22 @@ pub struct Downloader {
     client: reqwest::Client,
     cache_dir: PathBuf,
     progress: Progress,
+    mirror: Option<String>,
 }
 
 impl Downloader {
-    /// A downloader with [`DownloadOptions::default`].
+    /// A downloader with [`DownloadOptions::default`] and the mirror from
+    /// `$HARNESS_DOWNLOAD_MIRROR`.
     pub fn new(cache_dir: impl Into<PathBuf>) -> Result<Self, DownloadError> {
-        Self::with_options(cache_dir, DownloadOptions::default())
+        Self::with_options(
+            cache_dir,
+            DownloadOptions {
+                mirror: std::env::var("HARNESS_DOWNLOAD_MIRROR")
+                    .ok()
+                    .filter(|m| !m.is_empty()),
+                ..DownloadOptions::default()
+            },
+        )
     }
 
     pub fn with_options(
@@ -229,6 +252,7 @@ impl Downloader {
             client,
             cache_dir: cache_dir.into(),
             progress: options.progress,
+            mirror: options.mirror,
         })
     }
 
@@ -238,6 +262,19 @@ impl Downloader {
 
     /// The verified file in the cache, downloading it first unless a verified copy is there.
     pub async fn fetch(&self, artifact: &Artifact) -> Result<PathBuf, DownloadError> {
+        let mirrored_artifact;
+        let artifact = match self.mirror.as_deref() {
+            Some(m) => {
+                let mut a = artifact.clone();
+                a.url = mirrored(Some(m), &a.url);
+                if let Checksum::Published { url } = &mut a.checksum {
+                    *url = mirrored(Some(m), url);
+                }
+                mirrored_artifact = a;
+                &mirrored_artifact
+            }
+            None => artifact,
+        };
         let dir = artifact.cache_dir(&self.cache_dir);
         tokio::fs::create_dir_all(&dir)
             .await
@@ -765,6 +802,51 @@ pub(crate) mod tests {
         }
     }
 
+    #[test]
+    fn a_mirror_serves_upstream_urls_under_their_host() {
+        let u =
+            "https://github.com/kubernetes-sigs/kind/releases/download/v0.30.0/kind-linux-amd64";
+        assert_eq!(
+            mirrored(Some("http://127.0.0.1:8080/m/"), u),
+            "http://127.0.0.1:8080/m/github.com/kubernetes-sigs/kind/releases/download/v0.30.0/kind-linux-amd64"
+        );
+        assert_eq!(mirrored(None, u), u);
+        assert_eq!(mirrored(Some(""), u), u);
+    }
+
+    #[tokio::test]
+    async fn a_mirrored_download_is_still_verified_by_the_pin() {
+        let body = b"kind binary".to_vec();
+        let server = TestServer::start(vec![("/github.com/tool", Reply::ok(body.clone()))]).await;
+        let cache = tempfile::tempdir().unwrap();
+        let downloader = Downloader::with_options(
+            cache.path(),
+            DownloadOptions {
+                progress: Progress::Hidden,
+                mirror: Some(server.base.clone()),
+                ..DownloadOptions::default()
+            },
+        )
+        .unwrap();
+        let good = file_artifact(
+            "https://github.com/tool".into(),
+            Checksum::Sha256(sha256_hex(&body).into()),
+        );
+        let path = downloader.fetch(&good).await.unwrap();
+        assert_eq!(std::fs::read(path).unwrap(), body);
+        let bad = Artifact {
+            version: "v2".into(),
+            ..file_artifact(
+                "https://github.com/tool".into(),
+                Checksum::Sha256(sha256_hex(b"other").into()),
+            )
+        };
+        assert!(matches!(
+            downloader.fetch(&bad).await,
+            Err(DownloadError::ChecksumMismatch { .. })
+        ));
+    }
+
     pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
         to_hex(ring::digest::digest(&SHA256, bytes).as_ref())
     }
@@ -776,6 +858,7 @@ pub(crate) mod tests {
                 connect_timeout: Duration::from_secs(5),
                 read_timeout: Duration::from_secs(5),
                 progress: Progress::Hidden,
+                mirror: None,
             },
         )
         .expect("client")

@@ -50,6 +50,9 @@ fn properties(step: &StepReport) -> Vec<Property> {
             step.transport_errors.to_string(),
         ));
     }
+    if let Some(a) = &step.artifact {
+        props.push(Property::new("artifact", a.clone()));
+    }
     props
 }
 
@@ -106,6 +109,9 @@ pub fn to_junit(report: &RunReport) -> Report {
             Property::new("run_alpha", format!("{:e}", report.alpha)),
             Property::new("source", sc.source.clone()),
         ]);
+        if let Some(dir) = &report.artifacts {
+            suite.add_property(Property::new("artifacts", dir.clone()));
+        }
         for st in &sc.steps {
             let status = match &st.outcome {
                 StepOutcome::Passed => TestCaseStatus::success(),
@@ -156,6 +162,8 @@ mod tests {
             started: "2026-11-27T10:00:00Z".into(),
             duration: Duration::from_secs(3),
             interrupted: None,
+            artifacts: Some("artifacts".into()),
+            teardown: None,
             scenarios: vec![ScenarioReport {
                 name: "mesh/precedence".into(),
                 description: "d".into(),
@@ -178,6 +186,7 @@ mod tests {
                         title: "events".into(),
                         text: "Warning BackOff".into(),
                     }],
+                    artifact: Some("artifacts/mesh/precedence/vs-takes-over.txt".into()),
                 }],
             }],
         }
@@ -196,6 +205,11 @@ mod tests {
         );
         assert!(
             xml.contains("no healthy upstream") && xml.contains("Warning BackOff"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("name=\"artifact\" value=\"artifacts/mesh/precedence/vs-takes-over.txt\"")
+                && xml.contains("name=\"artifacts\" value=\"artifacts\""),
             "{xml}"
         );
         assert!(xml.contains("name=\"seed\" value=\"7\""), "{xml}");

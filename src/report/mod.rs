@@ -16,6 +16,21 @@ pub use model::{
 
 /// Writes `text` to `path` through a temporary file in the same directory, so that a reader
 /// never sees half a report.
+/// [`write_atomically`] for secrets (kubeconfigs): the file is 0600 before any byte is in it.
+pub fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    // tempfile creates its files 0600 on Unix; the rename keeps the mode.
+    write_atomically(path, text)?;
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if mode != 0o600 {
+        return Err(std::io::Error::other(format!(
+            "{} has mode {mode:o}, expected 600",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 pub fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path

@@ -71,6 +71,9 @@ pub struct StepReport {
     pub transport_errors: u64,
     pub examples: Vec<Example>,
     pub diagnostics: Vec<Section>,
+    /// The file with this step's diagnostics under `--artifacts`, for failed steps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<String>,
 }
 
 /// One scenario.
@@ -107,6 +110,12 @@ pub struct RunReport {
     pub scenarios: Vec<ScenarioReport>,
     /// Set when the run was interrupted; the report then holds what completed.
     pub interrupted: Option<String>,
+    /// The `--artifacts` directory, when failure diagnostics were written there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifacts: Option<String>,
+    /// What happened to the cluster at the end (a kind cluster deleted, kept, left as found).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub teardown: Option<String>,
 }
 
 impl RunReport {

@@ -3,14 +3,14 @@
 //! kube client (`crate::kube`, `crate::traffic`): the same code runs on a real cluster and on
 //! the simulator.
 
+mod artifacts;
 mod converge;
 mod scenario;
+mod schedule;
 mod traffic;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-use futures::StreamExt;
 
 use crate::cluster::{ClusterHandle, ClusterSpec};
 use crate::report::{RunReport, ScenarioReport, StepOutcome, StepReport};
@@ -34,6 +34,8 @@ pub struct RunOptions {
     /// The value of the `harness.io/run` label on every namespace this run creates, so that an
     /// interrupted run's leftovers can be found and removed.
     pub run_label: String,
+    /// Where failure diagnostics go (`--artifacts`).
+    pub artifacts: Option<PathBuf>,
 }
 
 /// The label that marks a run's namespaces.
@@ -80,12 +82,25 @@ pub enum RunError {
     NothingToRun(String),
 }
 
-/// Runs every scenario under `options.paths` and reports what happened; `on_step` sees each
-/// step as it ends (the console's progress).
+/// Runs every scenario under `options.paths` and reports what happened; `on_step` sees the
+/// steps of each scenario as it ends (the console's lines).
 pub async fn run(
     options: &RunOptions,
-    mut on_step: impl FnMut(&str, &StepReport),
+    on_step: impl FnMut(&str, &StepReport),
 ) -> Result<RunReport, RunError> {
+    run_with_progress(options, on_step, std::sync::Arc::new(|_: &str, _: &str| {})).await
+}
+
+/// Told (scenario, step) as each step starts.
+pub type OnStepStart = std::sync::Arc<dyn Fn(&str, &str) + Send + Sync>;
+
+/// [`run`], and `on_start` is told (scenario, step) as each step starts (a progress bar).
+pub async fn run_with_progress(
+    options: &RunOptions,
+    on_step: impl FnMut(&str, &StepReport),
+    on_start: OnStepStart,
+) -> Result<RunReport, RunError> {
+    let on_step = std::sync::Mutex::new(on_step);
     let started_at = jiff::Timestamp::now().to_string();
     let t0 = Instant::now();
     let mut scenarios = crate::scenario::load(&options.paths).map_err(RunError::Scenarios)?;
@@ -98,10 +113,12 @@ pub async fn run(
     let cluster = ClusterHandle::connect(&options.cluster).await?;
     let mut info = cluster.info().clone();
     let client = cluster.client().clone();
-    info.versions.kubernetes = crate::kube::versions::kubernetes(&client)
-        .await
-        .ok()
+    let kubernetes = crate::kube::versions::kubernetes(&client).await.ok();
+    info.versions.kubernetes = kubernetes
+        .as_ref()
         .map(|v| format!("{}.{}", v.major, v.minor));
+    let curl_mode = crate::traffic::CurlMode::for_kubernetes(kubernetes.as_ref());
+    tracing::info!(kubernetes = ?info.versions.kubernetes, ?curl_mode, "mesh requests reach curl");
     let istio = crate::kube::versions::istio(&client)
         .await
         .map_err(|e| RunError::IstioVersion(e.to_string()))?;
@@ -161,31 +178,30 @@ pub async fn run(
         seed: options.seed,
         keep_on_failure: options.keep_on_failure,
         run_label: options.run_label.clone(),
+        curl_mode,
+        on_start,
     };
-    let jobs = options.jobs.max(1);
-    let mut reports: Vec<(usize, ScenarioReport)> =
-        futures::stream::iter(work.into_iter().enumerate().map(|(i, (s, plan, alphas))| {
+    let scenarios: Vec<ScenarioReport> = schedule::run_all(
+        work,
+        |(s, _, _)| s.concurrent(),
+        options.jobs,
+        |(s, plan, alphas)| {
             let ctx = &ctx;
+            let on_step = &on_step;
             async move {
-                let run_id = RunId::random();
-                (
-                    i,
-                    scenario::run_scenario(ctx, s, plan, alphas, &run_id).await,
-                )
+                let r = scenario::run_scenario(ctx, s, plan, alphas, &RunId::random()).await;
+                // Shown as each scenario ends, so that an interrupted run has shown what
+                // completed.
+                let mut show = on_step.lock().unwrap_or_else(|e| e.into_inner());
+                for st in &r.steps {
+                    show(&r.name, st);
+                }
+                r
             }
-        }))
-        .buffer_unordered(jobs)
-        .collect()
-        .await;
-    reports.sort_by_key(|(i, _)| *i);
-    let scenarios: Vec<ScenarioReport> = reports.into_iter().map(|(_, r)| r).collect();
-    for sc in &scenarios {
-        for st in &sc.steps {
-            on_step(&sc.name, st);
-        }
-    }
-    drop(cluster);
-    Ok(RunReport {
+        },
+    )
+    .await;
+    let mut report = RunReport {
         cluster: info,
         seed: options.seed,
         alpha: options.alpha,
@@ -193,7 +209,19 @@ pub async fn run(
         duration: t0.elapsed(),
         scenarios,
         interrupted: None,
-    })
+        artifacts: None,
+        teardown: None,
+    };
+    if let Some(dir) = &options.artifacts {
+        artifacts::write(dir, &mut report, &client).await;
+    }
+    let failed = report.exit_code() != crate::exit::SUCCESS;
+    let logs_to = options.artifacts.as_deref().filter(|_| failed);
+    match cluster.close(logs_to).await {
+        Ok(t) => report.teardown = t,
+        Err(e) => report.teardown = Some(format!("cluster teardown failed: {e}")),
+    }
+    Ok(report)
 }
 
 pub(crate) fn step_report(name: &str, outcome: StepOutcome, started: Instant) -> StepReport {
@@ -205,6 +233,7 @@ pub(crate) fn step_report(name: &str, outcome: StepOutcome, started: Instant) ->
         transport_errors: 0,
         examples: Vec::new(),
         diagnostics: Vec::new(),
+        artifact: None,
     }
 }
 

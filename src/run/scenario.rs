@@ -20,6 +20,10 @@ pub struct Context {
     pub seed: u64,
     pub keep_on_failure: bool,
     pub run_label: String,
+    /// How mesh requests reach curl, from the API server's version.
+    pub curl_mode: crate::traffic::CurlMode,
+    /// Told (scenario, step) when a step starts, for the console's progress.
+    pub on_start: super::OnStepStart,
 }
 
 fn report(s: &Scenario, steps: Vec<StepReport>, started: Instant) -> ScenarioReport {
@@ -99,11 +103,22 @@ async fn change(
                 Scope::Cluster => Api::all_with(client.clone(), &ar),
             };
             let pp = PatchParams::default();
+            // Merge and strategic merge patches give the same object however often they are
+            // applied, so a transient failure is retried; a JSON patch is not.
             let result = match p.kind() {
-                PatchKind::Merge => api.patch(target.name(), &pp, &Patch::Merge(&body)).await,
+                PatchKind::Merge => {
+                    let patch = Patch::Merge(&body);
+                    crate::kube::retry::idempotent("merge patch", || {
+                        api.patch(target.name(), &pp, &patch)
+                    })
+                    .await
+                }
                 PatchKind::Strategic => {
-                    api.patch(target.name(), &pp, &Patch::Strategic(&body))
-                        .await
+                    let patch = Patch::Strategic(&body);
+                    crate::kube::retry::idempotent("strategic merge patch", || {
+                        api.patch(target.name(), &pp, &patch)
+                    })
+                    .await
                 }
                 PatchKind::Json => {
                     let ops: json_patch_ops::Ops =
@@ -200,6 +215,12 @@ async fn diagnostics(client: &kube::Client, ns: &str) -> Vec<Section> {
         }
         Err(e) => format!("cannot list events: {e}"),
     };
+    let configz = super::converge::configz_excerpt(client, ns)
+        .await
+        .unwrap_or_else(|e| format!("cannot read istiod's /debug/configz: {e}"));
+    let syncz = super::converge::syncz_text(client)
+        .await
+        .unwrap_or_else(|e| format!("cannot read istiod's /debug/syncz: {e}"));
     vec![
         Section {
             title: format!("pods in {ns}"),
@@ -208,6 +229,14 @@ async fn diagnostics(client: &kube::Client, ns: &str) -> Vec<Section> {
         Section {
             title: format!("events in {ns}"),
             text: events_text,
+        },
+        Section {
+            title: format!("istiod configuration for {ns} (/debug/configz)"),
+            text: configz,
+        },
+        Section {
+            title: "proxy sync status (/debug/syncz)".into(),
+            text: syncz,
         },
     ]
 }
@@ -331,6 +360,17 @@ async fn body(
     let mut discovery = crate::kube::discover(client)
         .await
         .map_err(|e| e.to_string())?;
+    // The setup's changes pass the same gate as a step's: the first step samples only once
+    // they reached every proxy (a `wait: {condition: Programmed}` is status, not proxy sync).
+    let setup_changes = s
+        .setup()
+        .iter()
+        .any(|x| matches!(x.action(), Action::Change(_)));
+    let setup_before = if setup_changes {
+        Some(converge::before(client).await.map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
     for setup in s.setup() {
         let ns = ns_of(setup.namespace());
         match setup.action() {
@@ -343,8 +383,14 @@ async fn body(
         }
     }
     let mut alphas = alphas.iter();
+    // The sync state before a change that has not passed the convergence gate yet: the
+    // setup's, or a step's whose gate timed out or failed.
+    let mut unconverged: Option<converge::SyncState> = setup_before;
     for p in steps {
         let started = Instant::now();
+        if let StepPlan::Run { step, .. } = p {
+            (ctx.on_start)(s.name(), step.name());
+        }
         let (step, expected) = match p {
             StepPlan::Skip { step, reason } => {
                 results.push(step_report(
@@ -411,13 +457,21 @@ async fn body(
                 .await
                 .map_err(|e| format!("step {}: {e}", step.name()))?;
         }
-        // Nothing changed: nothing to wait for.
-        let converged = if step.change().is_some() {
-            converge::wait(client, &before, t.converge, Duration::from_secs(3), SETTLE).await
+        // Nothing changed: nothing to wait for, unless an earlier change never converged. Its
+        // gate still stands, so that no sample counts before that change is in effect.
+        let gate = if step.change().is_some() {
+            // Its gate waits for every proxy to ack, which covers an earlier change too.
+            unconverged = None;
+            Some(before)
         } else {
-            Ok(())
+            unconverged.take()
+        };
+        let converged = match &gate {
+            Some(b) => converge::wait(client, b, t.converge, Duration::from_secs(3), SETTLE).await,
+            None => Ok(()),
         };
         if let Err(e) = converged {
+            unconverged = gate;
             results.push(step_report(
                 step.name(),
                 StepOutcome::Error {
@@ -452,6 +506,7 @@ async fn body(
             step.tuning(),
             alpha,
             t.send,
+            ctx.curl_mode,
         )
         .await;
         let mut r = match decided {

@@ -174,7 +174,28 @@ fn run_with_profile(file: PathBuf, profile: &str) -> Result<harness::report::Run
     let dir = tempfile::tempdir().map_err(|e| Failed::from(e.to_string()))?;
     let path = dir.path().join("profile.yaml");
     std::fs::write(&path, profile).map_err(|e| Failed::from(e.to_string()))?;
-    run_report(file, ClusterKind::Sim, path, 1e-3)
+    let artifacts = dir.path().join("artifacts");
+    let report = run_report(file, ClusterKind::Sim, path, 1e-3, Some(artifacts))?;
+    // Every failed step left its diagnostics file under --artifacts, named in the report.
+    for st in report.scenarios.iter().flat_map(|s| &s.steps) {
+        if matches!(
+            st.outcome,
+            StepOutcome::Failed { .. } | StepOutcome::Error { .. }
+        ) {
+            let text = st
+                .artifact
+                .as_ref()
+                .and_then(|a| std::fs::read_to_string(a).ok())
+                .ok_or_else(|| Failed::from(format!("no artifact for step {}", st.name)))?;
+            if !text.contains(&st.name) {
+                return Err(Failed::from(format!(
+                    "artifact of {} lacks its name",
+                    st.name
+                )));
+            }
+        }
+    }
+    Ok(report)
 }
 
 fn find_step<'r>(
@@ -191,7 +212,7 @@ fn find_step<'r>(
 }
 
 fn run_one(file: PathBuf, kind: ClusterKind, profile: PathBuf, alpha: f64) -> Result<(), Failed> {
-    let report = run_report(file, kind, profile, alpha)?;
+    let report = run_report(file, kind, profile, alpha, None)?;
     let mut problems = Vec::new();
     for sc in &report.scenarios {
         for st in &sc.steps {
@@ -217,6 +238,7 @@ fn run_report(
     kind: ClusterKind,
     profile: PathBuf,
     alpha: f64,
+    artifacts: Option<PathBuf>,
 ) -> Result<harness::report::RunReport, Failed> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -226,10 +248,8 @@ fn run_report(
     let options = RunOptions {
         paths: vec![file],
         cluster: ClusterSpec {
-            kind,
             sim_profile: (kind == ClusterKind::Sim).then_some(profile),
-            kubeconfig: None,
-            context: None,
+            ..ClusterSpec::new(kind)
         },
         alpha,
         seed: 1,
@@ -237,6 +257,7 @@ fn run_report(
         filter: None,
         keep_on_failure: false,
         run_label: harness::scenario::RunId::random().as_str().to_string(),
+        artifacts,
     };
     runtime
         .block_on(harness::run::run(&options, |_, _| {}))

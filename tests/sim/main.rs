@@ -3,7 +3,13 @@
 
 mod blog;
 mod cli;
+mod faults;
+mod faults_suite;
+mod hostile;
+mod interrupt;
+mod kind_standin;
 mod kube_client;
 mod kubectl;
 mod protocol;
+mod secrets;
 mod support;

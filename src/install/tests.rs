@@ -1,0 +1,168 @@
+//! The install sequencing against the simulated cluster used as a `current` cluster: what is
+//! present is left alone (istioctl is never run), and missing Gateway API CRDs are downloaded
+//! (from a loopback server, verified), applied and Established before istiod's GatewayClass is
+//! waited for.
+
+use std::time::Duration;
+
+use super::*;
+use crate::provision::download::tests::{Reply, TestServer, quiet, sha256_hex};
+use crate::provision::{Checksum, Platform};
+use crate::sim::{SimCluster, SimProfile};
+
+async fn sim(profile_yaml: &str) -> (SimCluster, tempfile::TempDir, Client, PathBuf) {
+    let profile = SimProfile::parse(profile_yaml, "test").expect("profile");
+    let sim = SimCluster::start(profile, ([127, 0, 0, 1], 0).into())
+        .await
+        .expect("sim");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&path).expect("kubeconfig");
+    let kc = kube::config::Kubeconfig::read_from(&path).expect("read");
+    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .expect("config");
+    let client = Client::try_from(config).expect("client");
+    (sim, dir, client, path)
+}
+
+/// A stand-in istioctl that records that it ran: the tests prove it is not needed.
+fn recording_istioctl(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = bin.join("istioctl");
+    let record = dir.join("istioctl-ran");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\nexit 1\n", record.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+fn plan(gateway_api: Artifact) -> InstallPlan {
+    InstallPlan {
+        istio: crate::provision::pins::istio("1.27").expect("pinned"),
+        gateway_api,
+        load_balancer: None,
+        timeout: Duration::from_secs(20),
+    }
+}
+
+fn crd_bundle_yaml(version: &str) -> String {
+    let crds = crate::sim::istio::gateway_api_crds(
+        version,
+        crate::sim::istio::GatewayApiChannel::Standard,
+    )
+    .expect("bundle");
+    crds.iter()
+        .map(|c| serde_json::to_string(c).expect("json"))
+        .collect::<Vec<_>>()
+        .join("\n---\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn present_pieces_are_left_alone() {
+    let (_sim, dir, client, kubeconfig) = sim("pods: {start_delay_ms: 10}").await;
+    let server = TestServer::start(vec![]).await;
+    let downloader = quiet(&dir.path().join("cache"));
+    let bin = recording_istioctl(dir.path());
+    let tools = ToolResolver::new(&downloader, Platform::current().unwrap())
+        .with_search_path(Some(bin.into_os_string()));
+    let artifact = Artifact {
+        url: format!("{}/standard-install.yaml", server.base),
+        ..crate::provision::pins::gateway_api_artifact("v1.3.0").unwrap()
+    };
+    let installed = ensure(&client, &kubeconfig, &plan(artifact), &downloader, &tools)
+        .await
+        .expect("ensure");
+    assert_eq!(installed.gateway_api, Action::Present("v1.3.0".into()));
+    assert!(
+        matches!(&installed.istio, Action::Present(v) if v.starts_with("1.27")),
+        "{installed:?}"
+    );
+    assert_eq!(server.count(), 0, "nothing downloaded");
+    assert!(
+        !dir.path().join("istioctl-ran").exists(),
+        "istioctl must not run when istiod is present"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_gateway_api_crds_are_installed_before_the_gateway_class_is_awaited() {
+    let (_sim, dir, client, kubeconfig) =
+        sim("pods: {start_delay_ms: 10}\nistio: {gateway_api: {installed: false}}\n").await;
+    assert!(matches!(
+        versions::gateway_api(&client).await,
+        Err(VersionError::GatewayApiNotFound { .. })
+    ));
+    let body = crd_bundle_yaml("v1.3.0");
+    let server = TestServer::start(vec![("/standard-install.yaml", Reply::ok(body.clone()))]).await;
+    let downloader = quiet(&dir.path().join("cache"));
+    let bin = recording_istioctl(dir.path());
+    let tools = ToolResolver::new(&downloader, Platform::current().unwrap())
+        .with_search_path(Some(bin.into_os_string()));
+    let artifact = Artifact {
+        url: format!("{}/standard-install.yaml", server.base),
+        checksum: Checksum::Sha256(sha256_hex(body.as_bytes()).into()),
+        ..crate::provision::pins::gateway_api_artifact("v1.3.0").unwrap()
+    };
+    let installed = ensure(
+        &client,
+        &kubeconfig,
+        &plan(artifact.clone()),
+        &downloader,
+        &tools,
+    )
+    .await
+    .expect("ensure");
+    assert_eq!(installed.gateway_api, Action::Installed("v1.3.0".into()));
+    let found = versions::gateway_api(&client).await.expect("installed");
+    assert_eq!(found.channel, "standard");
+    // A second run finds everything present and downloads nothing more.
+    let again = ensure(&client, &kubeconfig, &plan(artifact), &downloader, &tools)
+        .await
+        .expect("ensure again");
+    assert_eq!(again.gateway_api, Action::Present("v1.3.0".into()));
+    assert_eq!(server.count(), 1);
+    assert!(!dir.path().join("istioctl-ran").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_checksum_stops_the_install_before_anything_is_applied() {
+    let (_sim, dir, client, kubeconfig) =
+        sim("pods: {start_delay_ms: 10}\nistio: {gateway_api: {installed: false}}\n").await;
+    let body = crd_bundle_yaml("v1.3.0");
+    let server = TestServer::start(vec![("/standard-install.yaml", Reply::ok(body))]).await;
+    let downloader = quiet(&dir.path().join("cache"));
+    let tools = ToolResolver::new(&downloader, Platform::current().unwrap())
+        .with_search_path(Some(recording_istioctl(dir.path()).into_os_string()));
+    let artifact = Artifact {
+        url: format!("{}/standard-install.yaml", server.base),
+        checksum: Checksum::Sha256(sha256_hex(b"something else").into()),
+        ..crate::provision::pins::gateway_api_artifact("v1.3.0").unwrap()
+    };
+    let e = ensure(&client, &kubeconfig, &plan(artifact), &downloader, &tools)
+        .await
+        .expect_err("checksum mismatch");
+    assert!(matches!(e, InstallError::Download { .. }), "{e:?}");
+    assert!(matches!(
+        versions::gateway_api(&client).await,
+        Err(VersionError::GatewayApiNotFound { .. })
+    ));
+}
+
+#[test]
+fn istio_images_follow_the_pin() {
+    let pin = crate::provision::pins::istio("1.28").unwrap();
+    let images = istio_images(pin);
+    assert_eq!(
+        images,
+        vec![
+            format!("docker.io/istio/pilot:{}", pin.version),
+            format!("docker.io/istio/proxyv2:{}", pin.version)
+        ]
+    );
+}
