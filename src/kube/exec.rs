@@ -18,8 +18,10 @@ use tokio::time::Instant;
 
 use super::error::{ApiFailure, error_chain};
 
-/// Output kept per stream; more is read (so the command never blocks) but dropped.
-pub const MAX_OUTPUT: usize = 256 * 1024 * 1024;
+/// Output kept per stream; more is read (so the command never blocks) but dropped, and a batch
+/// that overflows is broken, not counted. 64 MiB holds a batch of 50 responses of 1 MiB with
+/// room to spare and bounds memory against a backend that streams without end.
+pub const MAX_OUTPUT: usize = 64 * 1024 * 1024;
 
 /// The pipe sizes asked of kube-rs (its default is 1 KiB).
 const PIPE: usize = 64 * 1024;
