@@ -119,14 +119,7 @@ impl Istioctl {
 }
 
 /// The version from `client version: 1.28.0` (`pkg/version/cobra.go`, short form).
-pub fn parse_client_version(stdout: &str) -> Option<&str> {
-    stdout.lines().find_map(|line| {
-        line.trim()
-            .strip_prefix("client version:")
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    })
-}
+pub use crate::provision::tools::parse_istioctl_version as parse_client_version;
 
 /// Whether `actual` (`1.28.0`) is the pin: the same version, or a release of a pinned minor
 /// (`1.28` matches `1.28.0` and `1.28.3`, not `1.2.8` or `1.280.0`).

@@ -15,11 +15,7 @@ use k8s_openapi::api::core::v1::Namespace;
 use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
-fn harness() -> tokio::process::Command {
-    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_harness"));
-    c.kill_on_drop(true);
-    c
-}
+use super::support::{ServedSim, harness, serve_sim};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -37,27 +33,11 @@ struct Served {
 }
 
 async fn serve() -> Served {
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    let profile = dir.path().join("profile.yaml");
-    std::fs::write(
-        &profile,
-        "pods: {start_delay_ms: 50, processing_time_scale: 0}\n",
-    )
-    .unwrap();
-    let mut child = harness()
-        .args(["sim", "serve", "--kubeconfig"])
-        .arg(&kubeconfig)
-        .arg("--sim-profile")
-        .arg(&profile)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    tokio::time::timeout(Duration::from_secs(10), lines.next_line())
-        .await
-        .expect("the simulated cluster is ready within 10 s")
-        .unwrap();
+    let ServedSim {
+        child,
+        dir,
+        kubeconfig,
+    } = serve_sim("pods: {start_delay_ms: 50, processing_time_scale: 0}\n").await;
     let kc = kube::config::Kubeconfig::read_from(&kubeconfig).unwrap();
     let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
         .await

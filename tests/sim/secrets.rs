@@ -8,13 +8,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use base64::Engine;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
-fn harness() -> tokio::process::Command {
-    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_harness"));
-    c.kill_on_drop(true);
-    c
-}
+use super::support::{harness, serve_sim};
 
 /// The secret fields of a kubeconfig: as written (base64) and decoded, plus every line of the
 /// PEM bodies (a log could print a PEM without its armour, or one line of it).
@@ -77,28 +72,12 @@ fn assert_clean(what: &str, text: &str, secrets: &[String]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_credential_reaches_output_reports_or_artifacts() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
     // A deviation that makes a step fail, so that diagnostics and artifacts are written too.
-    let profile = dir.path().join("profile.yaml");
-    std::fs::write(
-        &profile,
+    let mut served = serve_sim(
         "pods: {start_delay_ms: 50, processing_time_scale: 0}\nistio: {deviations: {abort_status: 503}}\n",
     )
-    .unwrap();
-    let mut server = harness()
-        .args(["sim", "serve", "--kubeconfig"])
-        .arg(&kubeconfig)
-        .arg("--sim-profile")
-        .arg(&profile)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    tokio::time::timeout(Duration::from_secs(10), lines.next_line())
-        .await
-        .unwrap()
-        .unwrap();
+    .await;
+    let (dir, kubeconfig) = (&served.dir, served.kubeconfig.clone());
     let secrets = secrets(&std::fs::read_to_string(&kubeconfig).unwrap());
     let (junit, json, artifacts) = (
         dir.path().join("junit.xml"),
@@ -145,7 +124,7 @@ async fn no_credential_reaches_output_reports_or_artifacts() {
         stderr.lines().count(),
         written.len()
     );
-    let _ = server.kill().await;
+    let _ = served.child.kill().await;
 }
 
 /// `--cluster sim` writes its kubeconfig into a private temporary directory and removes it.

@@ -125,3 +125,46 @@ pub fn manifest(name: &str) -> PathBuf {
         .join("tests/data/manifests")
         .join(name)
 }
+
+/// The harness binary as a child process, killed when dropped.
+pub fn harness() -> tokio::process::Command {
+    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_harness"));
+    c.kill_on_drop(true);
+    c
+}
+
+/// `harness sim serve` in its own process, ready to be used as `--cluster current`.
+pub struct ServedSim {
+    /// Killed when dropped.
+    pub child: tokio::process::Child,
+    /// Holds the kubeconfig and the profile.
+    pub dir: tempfile::TempDir,
+    pub kubeconfig: std::path::PathBuf,
+}
+
+/// Starts `harness sim serve` with `profile_yaml` and waits for its ready line.
+pub async fn serve_sim(profile_yaml: &str) -> ServedSim {
+    use tokio::io::AsyncBufReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let profile = dir.path().join("profile.yaml");
+    std::fs::write(&profile, profile_yaml).unwrap();
+    let mut child = harness()
+        .args(["sim", "serve", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .arg("--sim-profile")
+        .arg(&profile)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    tokio::time::timeout(std::time::Duration::from_secs(10), lines.next_line())
+        .await
+        .expect("the simulated cluster is ready within 10 s")
+        .unwrap();
+    ServedSim {
+        child,
+        dir,
+        kubeconfig,
+    }
+}
