@@ -54,6 +54,7 @@ fn main() {
                 faults.api_errors += c.faults.api_errors;
                 faults.watch_closes += c.faults.watch_closes;
                 faults.exec_cuts += c.faults.exec_cuts;
+                faults.pod_restarts += c.faults.pod_restarts;
                 println!(
                     "seed {seed}: {} steps, faults {:?}, {} verdict changes, {:.0?}",
                     c.steps,
@@ -74,11 +75,12 @@ fn main() {
     println!("--- faults summary ({:.0?})", t0.elapsed());
     println!("runs: {runs} (x2: with and without chaos), steps compared: {steps}");
     println!(
-        "faults injected: {} (API errors {}, watch closes {}, exec cuts {})",
+        "faults injected: {} (API errors {}, watch closes {}, exec cuts {}, pod restarts {})",
         faults.total(),
         faults.api_errors,
         faults.watch_closes,
-        faults.exec_cuts
+        faults.exec_cuts,
+        faults.pod_restarts
     );
     println!("verdict changes vs fault-free: {changes} (goal 0)");
     println!(

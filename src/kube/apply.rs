@@ -230,7 +230,7 @@ pub async fn refresh(client: &Client, discovery: &mut Discovery) -> Result<(), A
 
 /// Runs (legacy) discovery, retrying transient failures.
 pub async fn discover(client: &Client) -> Result<Discovery, ApplyError> {
-    retry::idempotent("discovery", || Discovery::new(client.clone()).run())
+    retry::idempotent_times("discovery", 12, || Discovery::new(client.clone()).run())
         .await
         .map_err(|e| ApplyError::Discovery(ApiFailure::from_kube(&e)))
 }

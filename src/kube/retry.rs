@@ -13,11 +13,26 @@ const FIRST_DELAY: Duration = Duration::from_millis(100);
 
 /// Runs `call` until it succeeds, fails permanently, or has failed transiently
 /// [`ATTEMPTS`] times; `what` names the call in logs.
-pub(crate) async fn idempotent<T, F, Fut>(what: &str, mut call: F) -> Result<T, ::kube::Error>
+pub(crate) async fn idempotent<T, F, Fut>(what: &str, call: F) -> Result<T, ::kube::Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ::kube::Error>>,
 {
+    idempotent_times(what, ATTEMPTS, call).await
+}
+
+/// [`idempotent`] with `attempts` tries and the delay capped at 2 s: for calls made of many
+/// requests (discovery reads every API group), where one transient failure fails the whole.
+pub(crate) async fn idempotent_times<T, F, Fut>(
+    what: &str,
+    attempts: u32,
+    mut call: F,
+) -> Result<T, ::kube::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ::kube::Error>>,
+{
+    const MAX_DELAY: Duration = Duration::from_secs(2);
     let mut delay = FIRST_DELAY;
     let mut attempt = 1;
     loop {
@@ -27,12 +42,12 @@ where
                 let f = ApiFailure::from_kube(&e);
                 // 409 is not transient for writes that are not applies; callers that can
                 // retry a conflict do so themselves.
-                if attempt >= ATTEMPTS || !f.is_transient() || f.code == Some(409) {
+                if attempt >= attempts || !f.is_transient() || f.code == Some(409) {
                     return Err(e);
                 }
                 tracing::debug!(what, attempt, failure = %f, "retrying after a transient failure");
                 tokio::time::sleep(delay).await;
-                delay *= 2;
+                delay = (delay * 2).min(MAX_DELAY);
                 attempt += 1;
             }
         }

@@ -42,6 +42,85 @@ enum Batch {
     Broken(String),
 }
 
+/// The pods of the scenario's namespaces as a batch sees them: a restart or a pod that is not
+/// ready during a batch means some responses came from a cluster in transition (503s while an
+/// endpoint is gone, a reset connection), so such a batch is broken, not counted. Summed
+/// restart counts plus the names of pods not ready, compared before and after each batch.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct PodEpoch {
+    restarts: u64,
+    not_ready: Vec<String>,
+}
+
+impl PodEpoch {
+    async fn read(client: &kube::Client, namespaces: &[String]) -> Result<Self, String> {
+        let mut epoch = PodEpoch::default();
+        for ns in namespaces {
+            let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+            let lp = ListParams::default();
+            let list = idempotent("list pods", || pods.list(&lp))
+                .await
+                .map_err(|e| format!("pods in {ns}: {e}"))?;
+            for p in list.items {
+                if p.metadata.deletion_timestamp.is_some() {
+                    continue;
+                }
+                let status = p.status.unwrap_or_default();
+                let statuses = status.container_statuses.unwrap_or_default();
+                epoch.restarts += statuses.iter().map(|c| c.restart_count as u64).sum::<u64>();
+                let ready =
+                    status.phase.as_deref() == Some("Running") && statuses.iter().all(|c| c.ready);
+                if !ready {
+                    epoch
+                        .not_ready
+                        .push(format!("{ns}/{}", p.metadata.name.unwrap_or_default()));
+                }
+            }
+        }
+        Ok(epoch)
+    }
+
+    /// Why a batch sent between `self` and `after` cannot count, if it cannot.
+    fn disturbed(&self, after: &PodEpoch) -> Option<String> {
+        if after.restarts != self.restarts {
+            return Some(format!(
+                "a container restarted during the batch (restarts {} -> {})",
+                self.restarts, after.restarts
+            ));
+        }
+        let down: Vec<&String> = self.not_ready.iter().chain(&after.not_ready).collect();
+        (!down.is_empty()).then(|| format!("pods not ready during the batch: {down:?}"))
+    }
+}
+
+/// After pods restarted or were not ready: waits (bounded) until every pod of the namespaces
+/// is ready again, then until istiod has pushed the endpoint change to every proxy and they
+/// acked it (the convergence gate); until then Envoy may still answer 503 for a pod that is
+/// back.
+async fn settle_pods(client: &kube::Client, namespaces: &[String]) {
+    let until = tokio::time::Instant::now() + Duration::from_secs(60);
+    while tokio::time::Instant::now() < until {
+        match PodEpoch::read(client, namespaces).await {
+            Ok(e) if e.not_ready.is_empty() => break,
+            _ => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    let gate = async {
+        let before = super::converge::before(client).await?;
+        super::converge::wait(
+            client,
+            &before,
+            Duration::from_secs(60),
+            Duration::from_secs(3),
+            super::SETTLE,
+        )
+        .await
+    };
+    if let Err(e) = gate.await {
+        tracing::debug!(error = %e, "no convergence after pods came back; sending anyway");
+    }
+}
+
 /// Broken batches in a row before the step gives up (an exec cut share of 0.2 makes eight in a
 /// row a 3e-6 event).
 const BROKEN_IN_A_ROW: u32 = 8;
@@ -211,10 +290,33 @@ pub async fn decide(
     let mut transport_errors = 0u64;
     let mut examples: BTreeMap<String, Example> = BTreeMap::new();
     let mut broken_in_a_row = 0u32;
+    let namespaces: Vec<String> = bindings.namespaces().map(str::to_string).collect();
+    let mut last: Option<PodEpoch> = None;
     loop {
         let n = decider.next_batch() as usize;
         let batch = vec![request.clone(); n.max(1)];
-        let samples = match source.send(&batch).await? {
+        let mut before = PodEpoch::read(client, &namespaces).await?;
+        // A restart between two batches may still be on its way to the proxies.
+        if !before.not_ready.is_empty()
+            || last.as_ref().is_some_and(|l| l.restarts != before.restarts)
+        {
+            settle_pods(client, &namespaces).await;
+            before = PodEpoch::read(client, &namespaces).await?;
+        }
+        let sent = source.send(&batch).await?;
+        let after = PodEpoch::read(client, &namespaces).await?;
+        last = Some(after.clone());
+        let sent = match before.disturbed(&after) {
+            Some(why) => {
+                settle_pods(client, &namespaces).await;
+                match sent {
+                    Batch::Samples(_) => Batch::Broken(why),
+                    broken => broken,
+                }
+            }
+            None => sent,
+        };
+        let samples = match sent {
             Batch::Samples(s) => {
                 broken_in_a_row = 0;
                 s

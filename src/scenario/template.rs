@@ -245,6 +245,11 @@ impl Bindings {
         self.namespaces.get(alias).map(String::as_str)
     }
 
+    /// Every real namespace of the scenario.
+    pub fn namespaces(&self) -> impl Iterator<Item = &str> {
+        self.namespaces.values().map(String::as_str)
+    }
+
     fn value(&self, var: &Var) -> Result<&str, UnboundAlias> {
         match var {
             Var::Namespace(a) => self.namespace(a).ok_or_else(|| UnboundAlias(a.clone())),

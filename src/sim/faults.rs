@@ -9,6 +9,7 @@ pub struct FaultCounters {
     api_errors: AtomicU64,
     watch_closes: AtomicU64,
     exec_cuts: AtomicU64,
+    pod_restarts: AtomicU64,
 }
 
 /// A snapshot of [`FaultCounters`].
@@ -20,11 +21,13 @@ pub struct Faults {
     pub watch_closes: u64,
     /// Exec streams cut after their first output, without a status frame.
     pub exec_cuts: u64,
+    /// Pods restarted by `chaos.pod_restart_every_ms`.
+    pub pod_restarts: u64,
 }
 
 impl Faults {
     pub fn total(&self) -> u64 {
-        self.api_errors + self.watch_closes + self.exec_cuts
+        self.api_errors + self.watch_closes + self.exec_cuts + self.pod_restarts
     }
 }
 
@@ -41,11 +44,16 @@ impl FaultCounters {
         self.exec_cuts.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub fn pod_restart(&self) {
+        self.pod_restarts.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn snapshot(&self) -> Faults {
         Faults {
             api_errors: self.api_errors.load(Ordering::Relaxed),
             watch_closes: self.watch_closes.load(Ordering::Relaxed),
             exec_cuts: self.exec_cuts.load(Ordering::Relaxed),
+            pod_restarts: self.pod_restarts.load(Ordering::Relaxed),
         }
     }
 }

@@ -124,6 +124,20 @@ pub fn exec_target(
 ) -> Result<ExecTarget, ApiError> {
     let p = running_pod(cluster, ns, pod)?;
     let c = container(&p, container_name)?;
+    let cname = c["name"].as_str().unwrap_or_default();
+    let running = p["status"]["containerStatuses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["name"] == cname)
+        .is_none_or(|s| s["state"]["running"].is_object());
+    if !running {
+        // The kubelet cannot exec into a container that is restarting (CRI: container not
+        // running); the API server relays it as a 500.
+        return Err(ApiError::internal(format!(
+            "unable to upgrade connection: container not found (\"{cname}\")"
+        )));
+    }
     let image_ref = c["image"].as_str().unwrap_or_default();
     let image = ImageKind::from_reference(image_ref).ok_or_else(|| {
         ApiError::bad_request(format!(
@@ -290,6 +304,93 @@ pub async fn run_pod_starter(cluster: Arc<Cluster>) {
             Err(_) => return,
         }
     }
+}
+
+/// `chaos.pod_restart_every_ms`: every `every`, one running pod of a user namespace (not
+/// kube-system or istio-system) goes down for `pod_restart_down_ms` and comes back with its
+/// containers' `restartCount` one higher.
+pub async fn run_pod_restarter(cluster: Arc<Cluster>, every: Duration) {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(cluster.profile.seed ^ 0x07e5_7a27);
+    let down = Duration::from_millis(cluster.profile.chaos.pod_restart_down_ms);
+    loop {
+        tokio::time::sleep(every).await;
+        let candidates: Vec<Arc<Value>> = cluster
+            .store
+            .list(&pods(), None)
+            .0
+            .into_iter()
+            .filter(|p| {
+                let ns = p["metadata"]["namespace"].as_str().unwrap_or_default();
+                ns != "kube-system"
+                    && ns != "istio-system"
+                    && p["status"]["phase"] == "Running"
+                    && p["metadata"]["deletionTimestamp"].is_null()
+            })
+            .collect();
+        if candidates.is_empty() {
+            continue;
+        }
+        let p = &candidates[rng.random_range(0..candidates.len())];
+        let ns = p["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let name = p["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let uid = p["metadata"]["uid"].clone();
+        if set_running(&cluster, &ns, &name, &uid, false) {
+            cluster.faults().pod_restart();
+            tracing::debug!(%ns, pod = %name, "chaos: restarting pod");
+            tokio::time::sleep(down).await;
+            set_running(&cluster, &ns, &name, &uid, true);
+        }
+    }
+}
+
+/// Takes a running pod's containers down (terminated, not ready) or brings them back up
+/// (running, ready, `restartCount` + 1). Returns whether the pod was changed.
+fn set_running(cluster: &Arc<Cluster>, ns: &str, name: &str, uid: &Value, up: bool) -> bool {
+    let now = now_rfc3339();
+    let written = cluster.store.modify(&pods(), ns, name, |cur| {
+        let Some(cur) = cur else { return Ok::<_, ApiError>(Write::Keep) };
+        if cur["metadata"]["uid"] != *uid
+            || cur["metadata"]["deletionTimestamp"].is_string()
+            || cur["status"]["phase"] != "Running"
+        {
+            return Ok(Write::Keep);
+        }
+        let mut p = (**cur).clone();
+        let ready = if up { "True" } else { "False" };
+        if let Some(statuses) = p["status"]["containerStatuses"].as_array_mut() {
+            for s in statuses {
+                if up {
+                    let restarts = s["restartCount"].as_u64().unwrap_or(0) + 1;
+                    s["restartCount"] = json!(restarts);
+                    s["state"] = json!({"running": {"startedAt": now}});
+                    s["ready"] = json!(true);
+                    s["started"] = json!(true);
+                } else {
+                    s["lastState"] = json!({"terminated": {"exitCode": 137, "reason": "OOMKilled", "finishedAt": now}});
+                    s["state"] = json!({"waiting": {"reason": "CrashLoopBackOff"}});
+                    s["ready"] = json!(false);
+                    s["started"] = json!(false);
+                }
+            }
+        }
+        if let Some(conds) = p["status"]["conditions"].as_array_mut() {
+            for c in conds {
+                if c["type"] == "Ready" || c["type"] == "ContainersReady" {
+                    c["status"] = json!(ready);
+                    c["lastTransitionTime"] = json!(now);
+                }
+            }
+        }
+        Ok(Write::Put(p))
+    });
+    matches!(written, Ok(super::store::Written::Updated(_)))
 }
 
 fn schedule_start(cluster: &Arc<Cluster>, pod: &Value) {

@@ -84,12 +84,18 @@ impl SimCluster {
         seed(&cluster)?;
         mesh::install(&cluster).map_err(|e| SimError::Seed(format!("installing Istio: {e}")))?;
         let (shutdown, rx) = watch::channel(false);
-        let tasks = vec![
+        let mut tasks = vec![
             tokio::spawn(server::serve(cluster.clone(), listener, tls, rx)),
             tokio::spawn(controllers::run(cluster.clone())),
             tokio::spawn(kubelet::run_pod_starter(cluster.clone())),
             tokio::spawn(mesh::run(cluster.clone())),
         ];
+        if let Some(every) = cluster.profile.chaos.pod_restart_every_ms {
+            tasks.push(tokio::spawn(kubelet::run_pod_restarter(
+                cluster.clone(),
+                std::time::Duration::from_millis(every.max(1)),
+            )));
+        }
         Ok(Self {
             addr,
             credentials,

@@ -88,7 +88,7 @@ impl Default for PodTiming {
 }
 
 /// API-server faults, for testing that the harness retries what is safe and reports the rest.
-#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default, rename_all = "snake_case")]
 pub struct Chaos {
     /// Share (0..1) of API requests answered with an error status instead of being served.
@@ -100,6 +100,30 @@ pub struct Chaos {
     pub watch_close_after_ms: Option<u64>,
     /// Share (0..1) of exec sessions cut after their first output, without a status frame.
     pub exec_cut_share: f64,
+    /// Every this many milliseconds, one running pod of a user namespace restarts its
+    /// containers: not ready for `pod_restart_down_ms` (exec refused, endpoints not ready),
+    /// then running again with `restartCount` one higher, as after an OOM kill.
+    pub pod_restart_every_ms: Option<u64>,
+    /// How long a restarting pod is down. Default 500.
+    #[serde(default = "default_restart_down_ms")]
+    pub pod_restart_down_ms: u64,
+}
+
+fn default_restart_down_ms() -> u64 {
+    500
+}
+
+impl Default for Chaos {
+    fn default() -> Self {
+        Self {
+            error_share: 0.0,
+            error_codes: Vec::new(),
+            watch_close_after_ms: None,
+            exec_cut_share: 0.0,
+            pod_restart_every_ms: None,
+            pod_restart_down_ms: default_restart_down_ms(),
+        }
+    }
 }
 
 /// A profile file that could not be used.

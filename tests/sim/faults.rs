@@ -10,13 +10,21 @@ use std::path::Path;
 use super::faults_suite::{Chaos, compare_seed};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn verdicts_do_not_change_under_api_faults() {
+async fn verdicts_do_not_change_under_api_faults_and_pod_restarts() {
     let paths = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")];
     let seed = 1;
     let c = compare_seed(
         &paths,
         seed,
-        &Chaos::default(),
+        // Fewer restarts than the bench's default: each costs a convergence wait, and CI time
+        // is short; the bench measures the denser setting.
+        &Chaos {
+            pod_restart_every_ms: 10_000,
+            // Discovery is ~20 requests that must all succeed; at 5% a try fails 64% of the
+            // time and twelve tries still fail 0.5% (the bench measures 5%).
+            error_share: 0.02,
+            ..Chaos::default()
+        },
         harness::stats::DEFAULT_RUN_ALPHA,
     )
     .await
@@ -32,6 +40,11 @@ async fn verdicts_do_not_change_under_api_faults() {
         c.baseline_transport_errors
     );
     assert!(c.faults.total() > 0, "no fault was injected");
+    assert!(
+        c.faults.pod_restarts > 0,
+        "no pod was restarted: {:?}",
+        c.faults
+    );
     assert!(
         c.baseline_not_passed.is_empty(),
         "the fault-free run did not pass: {:#?}",

@@ -1,6 +1,6 @@
 //! The fault-injection comparison shared by `benches/faults.rs` and the CI-sized test in
 //! `tests/sim/faults.rs`: the same scenarios, with the same seeds, against a simulated cluster
-//! with chaos on (API 429/500/503, early watch closes, cut exec streams, slow propagation) and
+//! with chaos on (API 429/500/503, early watch closes, cut exec streams, restarting pods, slow propagation) and
 //! one without, and what changed.
 //!
 //! A verdict that changes under chaos is a harness bug: API faults must be retried and a cut
@@ -23,6 +23,8 @@ pub struct Chaos {
     pub exec_cut_share: f64,
     /// The upper bound of the per-proxy propagation delay (the default is 2000 ms).
     pub proxy_delay_max_ms: u64,
+    /// One pod of a user namespace restarts this often (down for 500 ms).
+    pub pod_restart_every_ms: u64,
 }
 
 impl Default for Chaos {
@@ -32,6 +34,7 @@ impl Default for Chaos {
             watch_close_after_ms: 1500,
             exec_cut_share: 0.2,
             proxy_delay_max_ms: 4000,
+            pod_restart_every_ms: 3000,
         }
     }
 }
@@ -53,6 +56,7 @@ pub fn chaos_profile(seed: u64, c: &Chaos) -> SimProfile {
     p.chaos.error_codes = vec![429, 500, 503];
     p.chaos.watch_close_after_ms = Some(c.watch_close_after_ms);
     p.chaos.exec_cut_share = c.exec_cut_share;
+    p.chaos.pod_restart_every_ms = Some(c.pod_restart_every_ms);
     p.istio.propagation.proxy_delay_max_ms = c.proxy_delay_max_ms;
     p
 }
