@@ -62,7 +62,7 @@ async fn serve(listen: SocketAddr, kubeconfig: Option<PathBuf>, profile: Option<
     // A kubeconfig the user did not ask to keep lives in a private temp dir, removed on exit.
     let (path, _tempdir) = match kubeconfig {
         Some(p) => (p, None),
-        None => match tempfile::Builder::new().prefix("harness-sim-").tempdir() {
+        None => match crate::cluster::private_tempdir("harness-sim-") {
             Ok(d) => (d.path().join("kubeconfig"), Some(d)),
             Err(e) => {
                 eprintln!("error: failed to create a temporary directory: {e}");

@@ -95,7 +95,7 @@ fn set_created(value: Option<(PathBuf, String)>) {
 
 /// Deletes a cluster by name with its own throw-away kubeconfig (the run's may be gone).
 pub async fn delete_by_name(kind_binary: &Path, name: &str) -> Result<(), String> {
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let dir = super::private_tempdir("harness-kind-").map_err(|e| e.to_string())?;
     let kind = Kind::new(kind_binary, dir.path().join("kubeconfig"));
     kind.delete_command(name)
         .run()
@@ -108,10 +108,7 @@ pub async fn delete_by_name(kind_binary: &Path, name: &str) -> Result<(), String
 /// signal handler's namespace cleanup on a reused cluster, and for `harness up`).
 pub async fn export_kubeconfig(name: &str) -> Result<(tempfile::TempDir, PathBuf), String> {
     let kind = resolve_kind().await.map_err(|e| e.to_string())?;
-    let dir = tempfile::Builder::new()
-        .prefix("harness-kind-")
-        .tempdir()
-        .map_err(|e| e.to_string())?;
+    let dir = super::private_tempdir("harness-kind-").map_err(|e| e.to_string())?;
     let path = dir.path().join("kubeconfig");
     Kind::new(&kind, &path)
         .export_kubeconfig_command(name)
@@ -138,7 +135,7 @@ pub async fn resolve_kind() -> Result<PathBuf, ClusterError> {
 pub async fn delete_if_present(name: &str) -> Result<bool, ClusterError> {
     crate::kind::cluster::validate_name(name).map_err(|e| ClusterError::Kind(Box::new(e)))?;
     let kind_binary = resolve_kind().await?;
-    let dir = tempfile::tempdir().map_err(ClusterError::TempDir)?;
+    let dir = super::private_tempdir("harness-kind-").map_err(ClusterError::TempDir)?;
     let kind = Kind::new(&kind_binary, dir.path().join("kubeconfig"));
     if !kind
         .get_clusters()
@@ -227,10 +224,7 @@ pub async fn provision(spec: &KindSpec) -> Result<KindBackend, ClusterError> {
         .await
         .map_err(|e| ClusterError::Tool(Box::new(e)))?;
 
-    let dir = tempfile::Builder::new()
-        .prefix("harness-kind-")
-        .tempdir()
-        .map_err(ClusterError::TempDir)?;
+    let dir = super::private_tempdir("harness-kind-").map_err(ClusterError::TempDir)?;
     let kubeconfig = dir.path().join("kubeconfig");
     let kind = Kind::new(&kind_tool.path, &kubeconfig);
     let existing = kind

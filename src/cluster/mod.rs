@@ -232,10 +232,7 @@ impl ClusterHandle {
         };
         let sim =
             SimCluster::start(profile, std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-        let dir = tempfile::Builder::new()
-            .prefix("harness-")
-            .tempdir()
-            .map_err(ClusterError::TempDir)?;
+        let dir = private_tempdir("harness-").map_err(ClusterError::TempDir)?;
         let path = dir.path().join("kubeconfig");
         sim.write_kubeconfig(&path)?;
         let client = client_from(&path, None).await?;
@@ -315,6 +312,14 @@ impl ClusterHandle {
     pub fn info(&self) -> &ClusterInfo {
         &self.info
     }
+}
+
+/// A temporary directory only its owner can enter (0700), for kubeconfigs and kind configs.
+pub fn private_tempdir(prefix: &str) -> std::io::Result<tempfile::TempDir> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir()?;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))?;
+    Ok(dir)
 }
 
 pub(crate) async fn client_from(

@@ -48,8 +48,8 @@ pub async fn remove_run_namespaces(
 ) -> Result<usize, String> {
     use k8s_openapi::api::core::v1::Namespace;
     let api: kube::Api<Namespace> = kube::Api::all(client.clone());
-    let list = api
-        .list(&kube::api::ListParams::default().labels(&format!("{RUN_LABEL}={run_label}")))
+    let lp = kube::api::ListParams::default().labels(&format!("{RUN_LABEL}={run_label}"));
+    let list = crate::kube::retry::idempotent("list the run's namespaces", || api.list(&lp))
         .await
         .map_err(|e| e.to_string())?;
     let names: Vec<String> = list
