@@ -524,7 +524,16 @@ async fn body(
                 r.verdict = Some(tr.verdict);
                 r
             }
-            Err(e) => step_report(step.name(), StepOutcome::Error { reason: e }, started),
+            Err(f) => {
+                let mut r = step_report(
+                    step.name(),
+                    StepOutcome::Error { reason: f.reason },
+                    started,
+                );
+                r.transport_errors = f.transport_errors;
+                r.examples = f.examples;
+                r
+            }
         };
         if matches!(
             r.outcome,

@@ -17,6 +17,24 @@ use crate::stats::{Counts, Decider, Expectation, Progress, Verdict};
 use crate::traffic::mesh::MeshError;
 use crate::traffic::{CurlMode, Fallback, IngressSource, MeshSource, Request, Sample};
 
+/// Why a traffic step reached no verdict, with what it saw on the way (the transport errors
+/// and examples go into the report of the errored step).
+pub struct TrafficFailure {
+    pub reason: String,
+    pub transport_errors: u64,
+    pub examples: Vec<Example>,
+}
+
+impl From<String> for TrafficFailure {
+    fn from(reason: String) -> Self {
+        Self {
+            reason,
+            transport_errors: 0,
+            examples: Vec::new(),
+        }
+    }
+}
+
 /// What a traffic step found.
 pub struct TrafficResult {
     pub verdict: Verdict,
@@ -279,7 +297,7 @@ pub async fn decide(
     alpha: f64,
     timeout: Duration,
     curl_mode: CurlMode,
-) -> Result<TrafficResult, String> {
+) -> Result<TrafficResult, TrafficFailure> {
     let (source, request) =
         prepare(client, route, method, headers, bindings, timeout, curl_mode).await?;
     let policy = tuning
@@ -334,9 +352,13 @@ pub async fn decide(
                     });
                 e.count += 1;
                 if broken_in_a_row >= BROKEN_IN_A_ROW {
-                    return Err(format!(
-                        "{broken_in_a_row} batches in a row could not be sent or came back incomplete; the last: {why}"
-                    ));
+                    return Err(TrafficFailure {
+                        transport_errors,
+                        examples: examples.into_values().collect(),
+                        reason: format!(
+                            "{broken_in_a_row} batches in a row could not be sent or came back incomplete; the last: {why}"
+                        ),
+                    });
                 }
                 tracing::debug!(why = %why, "broken batch, sending it again");
                 tokio::time::sleep(Duration::from_millis(100) * broken_in_a_row).await;
@@ -375,13 +397,18 @@ pub async fn decide(
             }
         }
         if counts.total() == 0 {
-            return Err(format!(
+            let reason = format!(
                 "no HTTP response in a batch of {n}: {transport_errors} transport errors so far{}",
                 examples
                     .get("transport error")
                     .map(|e| format!(" (e.g. {})", e.body))
                     .unwrap_or_default()
-            ));
+            );
+            return Err(TrafficFailure {
+                reason,
+                transport_errors,
+                examples: examples.into_values().collect(),
+            });
         }
         match decider.observe(&counts) {
             Progress::Continue(d) => decider = d,

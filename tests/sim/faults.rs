@@ -86,6 +86,14 @@ async fn a_cut_batch_is_never_counted() {
             st.name,
             st.outcome
         );
+        // The errored step still reports what it saw: eight broken batches, with an example.
+        assert!(st.transport_errors >= 8, "{}: {}", st.name, st.transport_errors);
+        assert!(
+            st.examples.iter().any(|e| e.outcome == "broken batch (sent again)"),
+            "{}: {:?}",
+            st.name,
+            st.examples
+        );
     }
     // Eight cut batches per traffic step, each sent again.
     assert!(faults.exec_cuts >= 8 * steps.len() as u64, "{faults:?}");
