@@ -332,15 +332,7 @@ pub async fn run_pod_restarter(cluster: Arc<Cluster>, every: Duration) {
             continue;
         }
         let p = &candidates[rng.random_range(0..candidates.len())];
-        let ns = p["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let name = p["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let uid = p["metadata"]["uid"].clone();
+        let (ns, name, uid) = identity(p);
         if set_running(&cluster, &ns, &name, &uid, false) {
             cluster.faults().pod_restart();
             tracing::debug!(%ns, pod = %name, "chaos: restarting pod");
@@ -393,19 +385,21 @@ fn set_running(cluster: &Arc<Cluster>, ns: &str, name: &str, uid: &Value, up: bo
     matches!(written, Ok(super::store::Written::Updated(_)))
 }
 
+/// A pod's namespace, name and uid: the uid tells a pod from a later one of the same name.
+fn identity(pod: &Value) -> (String, String, Value) {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    (
+        text(&pod["metadata"]["namespace"]),
+        text(&pod["metadata"]["name"]),
+        pod["metadata"]["uid"].clone(),
+    )
+}
+
 fn schedule_start(cluster: &Arc<Cluster>, pod: &Value) {
     if pod["status"]["phase"] != "Pending" || !pod["spec"]["nodeName"].is_null() {
         return;
     }
-    let ns = pod["metadata"]["namespace"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let name = pod["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let uid = pod["metadata"]["uid"].clone();
+    let (ns, name, uid) = identity(pod);
     let delay = Duration::from_millis(cluster.profile.pods.start_delay_ms);
     let cluster = cluster.clone();
     tokio::spawn(async move {

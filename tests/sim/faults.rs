@@ -87,9 +87,16 @@ async fn a_cut_batch_is_never_counted() {
             st.outcome
         );
         // The errored step still reports what it saw: eight broken batches, with an example.
-        assert!(st.transport_errors >= 8, "{}: {}", st.name, st.transport_errors);
         assert!(
-            st.examples.iter().any(|e| e.outcome == "broken batch (sent again)"),
+            st.transport_errors >= 8,
+            "{}: {}",
+            st.name,
+            st.transport_errors
+        );
+        assert!(
+            st.examples
+                .iter()
+                .any(|e| e.outcome == "broken batch (sent again)"),
             "{}: {:?}",
             st.name,
             st.examples
