@@ -139,6 +139,9 @@ async fn settle_pods(client: &kube::Client, namespaces: &[String]) {
     }
 }
 
+/// Batches discarded because pods restarted or were not ready, per step, before it gives up.
+const DISTURBED_PER_STEP: u32 = 20;
+
 /// Broken batches in a row before the step gives up (an exec cut share of 0.2 makes eight in a
 /// row a 3e-6 event).
 const BROKEN_IN_A_ROW: u32 = 8;
@@ -308,6 +311,7 @@ pub async fn decide(
     let mut transport_errors = 0u64;
     let mut examples: BTreeMap<String, Example> = BTreeMap::new();
     let mut broken_in_a_row = 0u32;
+    let mut disturbed_batches = 0u32;
     let namespaces: Vec<String> = bindings.namespaces().map(str::to_string).collect();
     let mut last: Option<PodEpoch> = None;
     loop {
@@ -324,9 +328,23 @@ pub async fn decide(
         let sent = source.send(&batch).await?;
         let after = PodEpoch::read(client, &namespaces).await?;
         last = Some(after.clone());
-        let sent = match before.disturbed(&after) {
+        // A batch sent while the cluster was in transition is discarded, and the cause is waited
+        // out: it does not count toward the broken-in-a-row limit, which is about the transport
+        // (its own, larger limit stops a cluster whose pods never settle).
+        let disturbed = before.disturbed(&after);
+        let sent = match disturbed.clone() {
             Some(why) => {
                 settle_pods(client, &namespaces).await;
+                disturbed_batches += 1;
+                if disturbed_batches > DISTURBED_PER_STEP {
+                    return Err(TrafficFailure {
+                        transport_errors,
+                        examples: examples.into_values().collect(),
+                        reason: format!(
+                            "{disturbed_batches} batches were sent while pods restarted or were not ready; the last: {why}"
+                        ),
+                    });
+                }
                 match sent {
                     Batch::Samples(_) => Batch::Broken(why),
                     broken => broken,
@@ -341,7 +359,9 @@ pub async fn decide(
             }
             Batch::Broken(why) => {
                 transport_errors += 1;
-                broken_in_a_row += 1;
+                if disturbed.is_none() {
+                    broken_in_a_row += 1;
+                }
                 let e = examples
                     .entry("broken batch (sent again)".into())
                     .or_insert_with(|| Example {
@@ -361,7 +381,7 @@ pub async fn decide(
                     });
                 }
                 tracing::debug!(why = %why, "broken batch, sending it again");
-                tokio::time::sleep(Duration::from_millis(100) * broken_in_a_row).await;
+                tokio::time::sleep(Duration::from_millis(100) * broken_in_a_row.max(1)).await;
                 continue;
             }
         };
