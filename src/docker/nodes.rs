@@ -83,19 +83,9 @@ impl Docker {
     /// when there is no such cluster.
     pub async fn kind_nodes(&self, cluster: &str) -> Result<Vec<KindNode>> {
         let filter = format!("{CLUSTER_LABEL}={cluster}");
-        let filters = HashMap::from([("label", vec![filter.as_str()])]);
-        let options = ListContainersOptionsBuilder::default()
-            .all(true)
-            .filters(&filters)
-            .build();
         let containers = self
-            .api
-            .list_containers(Some(options))
-            .await
-            .map_err(|source| DockerError::Api {
-                action: "list kind node containers",
-                source,
-            })?;
+            .containers_labelled(&filter, "list kind node containers")
+            .await?;
         let mut nodes: Vec<KindNode> = containers
             .into_iter()
             .map(|c| {
@@ -126,24 +116,31 @@ impl Docker {
     /// Names of the kind clusters that have containers on this engine, sorted, as
     /// `kind get clusters` lists them.
     pub async fn kind_clusters(&self) -> Result<Vec<String>> {
-        let filters = HashMap::from([("label", vec![CLUSTER_LABEL])]);
-        let options = ListContainersOptionsBuilder::default()
-            .all(true)
-            .filters(&filters)
-            .build();
         let containers = self
-            .api
-            .list_containers(Some(options))
-            .await
-            .map_err(|source| DockerError::Api {
-                action: "list kind clusters",
-                source,
-            })?;
+            .containers_labelled(CLUSTER_LABEL, "list kind clusters")
+            .await?;
         let names: BTreeSet<String> = containers
             .into_iter()
             .filter_map(|c| c.labels.and_then(|mut l| l.remove(CLUSTER_LABEL)))
             .collect();
         Ok(names.into_iter().collect())
+    }
+
+    /// Every container (stopped ones too) matching a label filter (`key` or `key=value`).
+    async fn containers_labelled(
+        &self,
+        label: &str,
+        action: &'static str,
+    ) -> Result<Vec<bollard::models::ContainerSummary>> {
+        let filters = HashMap::from([("label", vec![label])]);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        self.api
+            .list_containers(Some(options))
+            .await
+            .map_err(|source| DockerError::Api { action, source })
     }
 }
 
