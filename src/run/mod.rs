@@ -110,7 +110,46 @@ pub async fn run_with_progress(
             return Err(RunError::NothingToRun(f.clone()));
         }
     }
+    // Bad input fails before a cluster is made.
+    ErrorBudget::new(options.alpha)?;
     let cluster = ClusterHandle::connect(&options.cluster).await?;
+    // Whatever happens next, the cluster is closed: a kind cluster this run created is deleted.
+    let result = run_connected(
+        options, &cluster, scenarios, on_step, on_start, started_at, t0,
+    )
+    .await;
+    match result {
+        Ok(mut report) => {
+            if let Some(dir) = &options.artifacts {
+                artifacts::write(dir, &mut report, cluster.client()).await;
+            }
+            let failed = report.exit_code() != crate::exit::SUCCESS;
+            let logs_to = options.artifacts.as_deref().filter(|_| failed);
+            match cluster.close(logs_to).await {
+                Ok(t) => report.teardown = t,
+                Err(e) => report.teardown = Some(format!("cluster teardown failed: {e}")),
+            }
+            Ok(report)
+        }
+        Err(e) => {
+            if let Err(t) = cluster.close(None).await {
+                tracing::warn!(error = %t, "cluster teardown after a failed run");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The run on a connected cluster; the caller closes the cluster.
+async fn run_connected(
+    options: &RunOptions,
+    cluster: &ClusterHandle,
+    scenarios: Vec<Scenario>,
+    on_step: std::sync::Mutex<impl FnMut(&str, &StepReport)>,
+    on_start: OnStepStart,
+    started_at: String,
+    t0: Instant,
+) -> Result<RunReport, RunError> {
     let mut info = cluster.info().clone();
     let client = cluster.client().clone();
     let kubernetes = crate::kube::versions::kubernetes(&client).await.ok();
@@ -201,7 +240,7 @@ pub async fn run_with_progress(
         },
     )
     .await;
-    let mut report = RunReport {
+    let report = RunReport {
         cluster: info,
         seed: options.seed,
         alpha: options.alpha,
@@ -212,15 +251,6 @@ pub async fn run_with_progress(
         artifacts: None,
         teardown: None,
     };
-    if let Some(dir) = &options.artifacts {
-        artifacts::write(dir, &mut report, &client).await;
-    }
-    let failed = report.exit_code() != crate::exit::SUCCESS;
-    let logs_to = options.artifacts.as_deref().filter(|_| failed);
-    match cluster.close(logs_to).await {
-        Ok(t) => report.teardown = t,
-        Err(e) => report.teardown = Some(format!("cluster teardown failed: {e}")),
-    }
     Ok(report)
 }
 

@@ -364,3 +364,29 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_fails_before_a_cluster_is_made() {
+    if !docker_available("bad_input_fails_before_a_cluster_is_made").await {
+        return;
+    }
+    let s = Standin::new();
+    let (code, _, err) = output(s.harness(&[
+        "run",
+        "scenarios",
+        "--cluster",
+        "kind",
+        "--kind-name",
+        "standin-d",
+        "--alpha",
+        "7",
+    ]))
+    .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("alpha") || err.contains("budget"), "{err}");
+    assert!(
+        !s.argv().iter().any(|a| a.starts_with("create")),
+        "no cluster for a run that cannot be made: {:?}",
+        s.argv()
+    );
+}
