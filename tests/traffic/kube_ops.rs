@@ -216,17 +216,24 @@ async fn waits_say_what_they_waited_for_and_what_they_saw() {
         "{e}"
     );
 
-    // An image nobody can pull: the wait names the pod's state.
-    let broken =
-        fixture("helloworld.yaml").replace("examples-helloworld-v1:1.0", "does-not-exist:0");
+    // An image nobody can pull: the wait names the pod's state. A Deployment of its own, so
+    // that the old, ready v1 pod (still there while a rollout replaces it) cannot match.
+    let broken = fixture("helloworld.yaml")
+        .replace("examples-helloworld-v1:1.0", "does-not-exist:0")
+        .replace("helloworld-v1", "helloworld-broken")
+        .replace("version: v1", "version: broken");
     env.apply(&broken, "sample").await;
     let pods: Api<Pod> = Api::namespaced(env.client.clone(), "sample");
-    let e = wait::pods_ready(&pods, "app=helloworld,version=v1", Duration::from_secs(2))
-        .await
-        .unwrap_err()
-        .to_string();
+    let e = wait::pods_ready(
+        &pods,
+        "app=helloworld,version=broken",
+        Duration::from_secs(2),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(
-        e.contains("pods matching `app=helloworld,version=v1` in sample"),
+        e.contains("pods matching `app=helloworld,version=broken` in sample"),
         "{e}"
     );
     assert!(e.contains("ErrImagePull"), "{e}");
