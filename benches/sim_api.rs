@@ -9,7 +9,6 @@
 
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use harness::sim::{SimCluster, SimProfile};
 
 struct Args {
@@ -47,21 +46,10 @@ fn rss_mib() -> f64 {
     pages * 4096.0 / (1024.0 * 1024.0)
 }
 
-fn client(kubeconfig: &str) -> reqwest::Client {
-    let field = |name: &str| {
-        let line = kubeconfig
-            .lines()
-            .find(|l| l.trim_start().starts_with(name))
-            .unwrap();
-        base64::engine::general_purpose::STANDARD
-            .decode(line.split_once(": ").unwrap().1.trim())
-            .unwrap()
-    };
-    let mut pem = field("client-certificate-data");
-    pem.extend(field("client-key-data"));
+fn client(identity_pem: &str) -> reqwest::Client {
     reqwest::Client::builder()
         .danger_accept_invalid_certs(true)
-        .identity(reqwest::Identity::from_pem(&pem).unwrap())
+        .identity(reqwest::Identity::from_pem(identity_pem.as_bytes()).unwrap())
         .pool_max_idle_per_host(64)
         .build()
         .unwrap()
@@ -166,7 +154,7 @@ fn main() {
             .await
             .unwrap();
         let base = format!("https://{}", sim.addr());
-        let c = client(&sim.kubeconfig());
+        let c = client(&sim.admin_identity_pem());
         let half = a.objects / 2;
         let create = write_rate(&c, &base, half, a.concurrency, false, "created").await;
         let ssa = write_rate(&c, &base, a.objects - half, a.concurrency, true, "applied").await;

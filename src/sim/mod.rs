@@ -116,6 +116,11 @@ impl SimCluster {
         self.started_in
     }
 
+    /// The admin client certificate and key in PEM (holds the key: never log it).
+    pub fn admin_identity_pem(&self) -> String {
+        self.credentials.admin_identity_pem()
+    }
+
     /// The admin kubeconfig (holds the client key: never log it).
     pub fn kubeconfig(&self) -> String {
         self.credentials.kubeconfig(self.addr, "harness")

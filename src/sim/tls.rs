@@ -118,6 +118,12 @@ impl ClusterCredentials {
         &self.ca_pem
     }
 
+    /// The admin client certificate and key, concatenated PEM (what `reqwest::Identity::from_pem`
+    /// takes), for tests and benchmarks that talk to the API server without a kubeconfig.
+    pub fn admin_identity_pem(&self) -> String {
+        format!("{}{}", self.client_cert_pem, self.client_key_pem)
+    }
+
     /// A kubeconfig for the admin user, with every credential inline (base64 `*-data` fields).
     pub fn kubeconfig(&self, addr: SocketAddr, cluster_name: &str) -> String {
         let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s.as_bytes());

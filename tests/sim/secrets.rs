@@ -179,21 +179,7 @@ async fn a_foreign_client_certificate_is_refused() {
     let theirs = SimCluster::start(SimProfile::default(), addr)
         .await
         .unwrap();
-    let identity = {
-        let kc = theirs.kubeconfig();
-        let field = |name: &str| {
-            let line = kc
-                .lines()
-                .find(|l| l.trim_start().starts_with(name))
-                .unwrap();
-            base64::engine::general_purpose::STANDARD
-                .decode(line.split_once(": ").unwrap().1.trim())
-                .unwrap()
-        };
-        let mut pem = field("client-certificate-data");
-        pem.extend(field("client-key-data"));
-        reqwest::Identity::from_pem(&pem).unwrap()
-    };
+    let identity = reqwest::Identity::from_pem(theirs.admin_identity_pem().as_bytes()).unwrap();
     let client = reqwest::Client::builder()
         .danger_accept_invalid_certs(true)
         .identity(identity)
