@@ -383,6 +383,10 @@ async fn body(
         }
     }
     let mut alphas = alphas.iter();
+    // The scenario's pods as last seen (after the setup, then by each traffic step), so that a
+    // restart between two readings is noticed before a step's first batch.
+    let namespaces: Vec<String> = bindings.namespaces().map(str::to_string).collect();
+    let mut pods = traffic::PodEpoch::read(client, &namespaces).await.ok();
     // The sync state before a change that has not passed the convergence gate yet: the
     // setup's, or a step's whose gate timed out or failed.
     let mut unconverged: Option<converge::SyncState> = setup_before;
@@ -507,6 +511,7 @@ async fn body(
             alpha,
             t.send,
             ctx.curl_mode,
+            &mut pods,
         )
         .await;
         let mut r = match decided {

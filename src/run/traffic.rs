@@ -65,13 +65,13 @@ enum Batch {
 /// endpoint is gone, a reset connection), so such a batch is broken, not counted. Summed
 /// restart counts plus the names of pods not ready, compared before and after each batch.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-struct PodEpoch {
+pub struct PodEpoch {
     restarts: u64,
     not_ready: Vec<String>,
 }
 
 impl PodEpoch {
-    async fn read(client: &kube::Client, namespaces: &[String]) -> Result<Self, String> {
+    pub(super) async fn read(client: &kube::Client, namespaces: &[String]) -> Result<Self, String> {
         let mut epoch = PodEpoch::default();
         for ns in namespaces {
             let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
@@ -300,6 +300,7 @@ pub async fn decide(
     alpha: f64,
     timeout: Duration,
     curl_mode: CurlMode,
+    last: &mut Option<PodEpoch>,
 ) -> Result<TrafficResult, TrafficFailure> {
     let (source, request) =
         prepare(client, route, method, headers, bindings, timeout, curl_mode).await?;
@@ -313,25 +314,39 @@ pub async fn decide(
     let mut broken_in_a_row = 0u32;
     let mut disturbed_batches = 0u32;
     let namespaces: Vec<String> = bindings.namespaces().map(str::to_string).collect();
-    let mut last: Option<PodEpoch> = None;
+    let mut first_batch = true;
     loop {
         let n = decider.next_batch() as usize;
         let batch = vec![request.clone(); n.max(1)];
-        let mut before = PodEpoch::read(client, &namespaces).await?;
-        // A restart between two batches may still be on its way to the proxies.
-        if !before.not_ready.is_empty()
-            || last.as_ref().is_some_and(|l| l.restarts != before.restarts)
-        {
-            settle_pods(client, &namespaces).await;
-            before = PodEpoch::read(client, &namespaces).await?;
-        }
+        // The state the previous batch ended in is this one's start: one pod list per batch.
+        // A step's first batch (and the one after a disturbance) reads afresh, and waits for
+        // the pods and proxies when a pod is not ready or restarted since the scenario's last
+        // reading (a restart before the step may still be on its way to the proxies).
+        let before = match last.take() {
+            Some(l) if !first_batch => l,
+            earlier => {
+                let now = PodEpoch::read(client, &namespaces).await?;
+                let moved = earlier.is_some_and(|e| e.restarts != now.restarts);
+                if now.not_ready.is_empty() && !moved {
+                    now
+                } else {
+                    settle_pods(client, &namespaces).await;
+                    PodEpoch::read(client, &namespaces).await?
+                }
+            }
+        };
+        first_batch = false;
         let sent = source.send(&batch).await?;
         let after = PodEpoch::read(client, &namespaces).await?;
-        last = Some(after.clone());
         // A batch sent while the cluster was in transition is discarded, and the cause is waited
         // out: it does not count toward the broken-in-a-row limit, which is about the transport
         // (its own, larger limit stops a cluster whose pods never settle).
         let disturbed = before.disturbed(&after);
+        *last = Some(after);
+        if disturbed.is_some() {
+            // Waited out below; the next batch reads afresh.
+            first_batch = true;
+        }
         let sent = match disturbed.clone() {
             Some(why) => {
                 settle_pods(client, &namespaces).await;
