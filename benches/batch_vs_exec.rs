@@ -9,7 +9,7 @@
 use std::process::Stdio;
 use std::time::Instant;
 
-use harness::sim::{SimCluster, SimProfile};
+use kube_sim::{SimCluster, SimProfile};
 use tokio::io::AsyncWriteExt;
 
 fn requests() -> usize {

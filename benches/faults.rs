@@ -10,7 +10,7 @@
 //! at most alpha per run in expectation, so with alpha = 1e-3 any one over a few dozen runs is a
 //! harness bug, not bad luck.
 
-#[path = "../tests/sim/faults_suite.rs"]
+#[path = "../tests/integration/faults_suite.rs"]
 mod faults_suite;
 
 use std::path::PathBuf;
@@ -39,7 +39,7 @@ fn main() {
     let t0 = Instant::now();
     let (mut steps, mut changes, mut false_failures, mut errors, mut run_errors) = (0, 0, 0, 0, 0);
     let (mut baseline_bad, mut transport, mut baseline_transport) = (0, 0u64, 0u64);
-    let mut faults = harness::sim::Faults::default();
+    let mut faults = kube_sim::Faults::default();
     for seed in 1..=runs {
         let t = Instant::now();
         match rt.block_on(compare_seed(&paths, seed, &chaos, alpha)) {

@@ -15,6 +15,5 @@ pub mod provision;
 pub mod report;
 pub mod run;
 pub mod scenario;
-pub mod sim;
 pub mod stats;
 pub mod traffic;

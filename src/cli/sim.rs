@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use crate::exit;
-use crate::sim::{SimCluster, SimProfile};
+use kube_sim::{SimCluster, SimProfile};
 
 #[derive(Debug, Subcommand)]
 pub enum SimCommand {

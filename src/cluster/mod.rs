@@ -11,7 +11,7 @@ use std::time::Duration;
 pub use kind::KindSpec;
 
 use crate::report::ClusterInfo;
-use crate::sim::{SimCluster, SimProfile};
+use kube_sim::{SimCluster, SimProfile};
 
 /// Which cluster a run uses (`--cluster`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -60,9 +60,9 @@ impl ClusterSpec {
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     #[error(transparent)]
-    Profile(#[from] crate::sim::profile::ProfileError),
+    Profile(#[from] kube_sim::profile::ProfileError),
     #[error("failed to start the simulated cluster")]
-    Sim(#[from] crate::sim::SimError),
+    Sim(#[from] kube_sim::SimError),
     #[error("failed to read the kubeconfig {path}")]
     Kubeconfig {
         path: String,

@@ -8,22 +8,15 @@ use std::time::Duration;
 use super::*;
 use crate::provision::download::tests::{Reply, TestServer, quiet, sha256_hex};
 use crate::provision::{Checksum, Platform};
-use crate::sim::{SimCluster, SimProfile};
+use kube_sim::SimProfile;
+use kube_sim::testing::TestCluster;
 
-async fn sim(profile_yaml: &str) -> (SimCluster, tempfile::TempDir, Client, PathBuf) {
+async fn sim(profile_yaml: &str) -> (TestCluster, Client, PathBuf) {
     let profile = SimProfile::parse(profile_yaml, "test").expect("profile");
-    let sim = SimCluster::start(profile, ([127, 0, 0, 1], 0).into())
-        .await
-        .expect("sim");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&path).expect("kubeconfig");
-    let kc = kube::config::Kubeconfig::read_from(&path).expect("read");
-    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .expect("config");
-    let client = Client::try_from(config).expect("client");
-    (sim, dir, client, path)
+    let sim = TestCluster::with_profile(profile).await;
+    let client = sim.client().await;
+    let path = sim.kubeconfig();
+    (sim, client, path)
 }
 
 /// A stand-in istioctl that records that it ran: the tests prove it is not needed.
@@ -51,24 +44,12 @@ fn plan(gateway_api: Artifact) -> InstallPlan {
     }
 }
 
-fn crd_bundle_yaml(version: &str) -> String {
-    let crds = crate::sim::istio::gateway_api_crds(
-        version,
-        crate::sim::istio::GatewayApiChannel::Standard,
-    )
-    .expect("bundle");
-    crds.iter()
-        .map(|c| serde_json::to_string(c).expect("json"))
-        .collect::<Vec<_>>()
-        .join("\n---\n")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn present_pieces_are_left_alone() {
-    let (_sim, dir, client, kubeconfig) = sim("pods: {start_delay_ms: 10}").await;
+    let (sim, client, kubeconfig) = sim("pods: {start_delay_ms: 10}").await;
     let server = TestServer::start(vec![]).await;
-    let downloader = quiet(&dir.path().join("cache"));
-    let bin = recording_istioctl(dir.path());
+    let downloader = quiet(&sim.dir().join("cache"));
+    let bin = recording_istioctl(sim.dir());
     let tools = ToolResolver::new(&downloader, Platform::current().unwrap())
         .with_search_path(Some(bin.into_os_string()));
     let artifact = Artifact {
@@ -85,23 +66,23 @@ async fn present_pieces_are_left_alone() {
     );
     assert_eq!(server.count(), 0, "nothing downloaded");
     assert!(
-        !dir.path().join("istioctl-ran").exists(),
+        !sim.dir().join("istioctl-ran").exists(),
         "istioctl must not run when istiod is present"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_gateway_api_crds_are_installed_before_the_gateway_class_is_awaited() {
-    let (_sim, dir, client, kubeconfig) =
+    let (sim, client, kubeconfig) =
         sim("pods: {start_delay_ms: 10}\nistio: {gateway_api: {installed: false}}\n").await;
     assert!(matches!(
         versions::gateway_api(&client).await,
         Err(VersionError::GatewayApiNotFound { .. })
     ));
-    let body = crd_bundle_yaml("v1.3.0");
+    let body = kube_sim::testing::gateway_api_crd_bundle("v1.3.0");
     let server = TestServer::start(vec![("/standard-install.yaml", Reply::ok(body.clone()))]).await;
-    let downloader = quiet(&dir.path().join("cache"));
-    let bin = recording_istioctl(dir.path());
+    let downloader = quiet(&sim.dir().join("cache"));
+    let bin = recording_istioctl(sim.dir());
     let tools = ToolResolver::new(&downloader, Platform::current().unwrap())
         .with_search_path(Some(bin.into_os_string()));
     let artifact = Artifact {
@@ -127,18 +108,18 @@ async fn missing_gateway_api_crds_are_installed_before_the_gateway_class_is_awai
         .expect("ensure again");
     assert_eq!(again.gateway_api, Action::Present("v1.3.0".into()));
     assert_eq!(server.count(), 1);
-    assert!(!dir.path().join("istioctl-ran").exists());
+    assert!(!sim.dir().join("istioctl-ran").exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_checksum_stops_the_install_before_anything_is_applied() {
-    let (_sim, dir, client, kubeconfig) =
+    let (sim, client, kubeconfig) =
         sim("pods: {start_delay_ms: 10}\nistio: {gateway_api: {installed: false}}\n").await;
-    let body = crd_bundle_yaml("v1.3.0");
+    let body = kube_sim::testing::gateway_api_crd_bundle("v1.3.0");
     let server = TestServer::start(vec![("/standard-install.yaml", Reply::ok(body))]).await;
-    let downloader = quiet(&dir.path().join("cache"));
+    let downloader = quiet(&sim.dir().join("cache"));
     let tools = ToolResolver::new(&downloader, Platform::current().unwrap())
-        .with_search_path(Some(recording_istioctl(dir.path()).into_os_string()));
+        .with_search_path(Some(recording_istioctl(sim.dir()).into_os_string()));
     let artifact = Artifact {
         url: format!("{}/standard-install.yaml", server.base),
         checksum: Checksum::Sha256(sha256_hex(b"something else").into()),

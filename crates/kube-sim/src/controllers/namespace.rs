@@ -7,8 +7,8 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::MANAGER;
-use crate::sim::cluster::Cluster;
-use crate::sim::store::EventType;
+use crate::cluster::Cluster;
+use crate::store::EventType;
 
 pub fn reconcile(cluster: &Arc<Cluster>, name: &str, ns: &Value, kind: EventType) {
     if kind == EventType::Deleted {

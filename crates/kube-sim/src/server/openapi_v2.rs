@@ -6,8 +6,8 @@
 //!
 //! Field numbers follow google/gnostic-models openapiv2/OpenAPIv2.proto.
 
-use crate::sim::profile::KubernetesProfile;
-use crate::sim::registry::Registry;
+use crate::profile::KubernetesProfile;
+use crate::registry::Registry;
 
 /// The content type kube-openapi answers with: the one client-go asks for
 /// (`...spec.v2@v1.0+protobuf`) with the `@` turned into `.`, which Go's mime parser accepts.

@@ -11,11 +11,11 @@ use serde_json::{Value, json};
 use super::http::{Body, Query, decode, error_response, json_response, media_type, read_body};
 use super::route::ResourcePath;
 use super::status::{ApiError, success_status};
-use crate::sim::api::{PatchKind, Propagation};
-use crate::sim::cluster::Cluster;
-use crate::sim::objects::WriteScope;
-use crate::sim::registry::ResourceType;
-use crate::sim::store::{FieldSelector, LabelSelector};
+use crate::api::{PatchKind, Propagation};
+use crate::cluster::Cluster;
+use crate::objects::WriteScope;
+use crate::registry::ResourceType;
+use crate::store::{FieldSelector, LabelSelector};
 
 /// The object as served at `rt`'s version ([`ResourceType::present`]).
 pub fn present(rt: &ResourceType, obj: &Value) -> Value {

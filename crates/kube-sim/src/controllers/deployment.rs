@@ -7,9 +7,9 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::MANAGER;
-use crate::sim::cluster::Cluster;
-use crate::sim::objects::{WriteScope, now_rfc3339};
-use crate::sim::registry::{ResourceKey, ResourceType};
+use crate::cluster::Cluster;
+use crate::objects::{WriteScope, now_rfc3339};
+use crate::registry::{ResourceKey, ResourceType};
 
 fn rt(cluster: &Cluster, group: &str, version: &str, plural: &str) -> Option<Arc<ResourceType>> {
     cluster.registry().get(group, version, plural)
@@ -303,7 +303,7 @@ pub fn reconcile_replicaset(cluster: &Arc<Cluster>, ns: &str, rs_name: &str) {
                 &prt,
                 ns,
                 name(p),
-                crate::sim::api::Propagation::Background,
+                crate::api::Propagation::Background,
                 None,
             );
         }

@@ -358,7 +358,7 @@ fn default_builtin(rt: &ResourceType, obj: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::registry::Registry;
+    use crate::registry::Registry;
 
     #[test]
     fn names_follow_the_kind_rule() {

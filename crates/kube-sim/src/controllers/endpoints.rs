@@ -7,9 +7,9 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::MANAGER;
-use crate::sim::cluster::Cluster;
-use crate::sim::objects::WriteScope;
-use crate::sim::store::LabelSelector;
+use crate::cluster::Cluster;
+use crate::objects::WriteScope;
+use crate::store::LabelSelector;
 
 fn is_ready(pod: &Value) -> bool {
     pod["status"]["conditions"].as_array().is_some_and(|c| {
@@ -156,7 +156,7 @@ fn short_hash(s: &str) -> String {
 
 fn put(
     cluster: &Arc<Cluster>,
-    rt: &crate::sim::registry::ResourceType,
+    rt: &crate::registry::ResourceType,
     ns: &str,
     name: &str,
     obj: Value,

@@ -20,8 +20,8 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, frame::coding::
 
 use super::http::{Body, Query, error_response, full};
 use super::status::{ApiError, success_status};
-use crate::sim::cluster::Cluster;
-use crate::sim::kubelet::{self, ExecOutcome};
+use crate::cluster::Cluster;
+use crate::kubelet::{self, ExecOutcome};
 
 const STDIN: u8 = 0;
 const STDOUT: u8 = 1;

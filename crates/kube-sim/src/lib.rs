@@ -20,6 +20,8 @@ pub mod profile;
 pub mod registry;
 pub mod server;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tls;
 pub mod workload;
 

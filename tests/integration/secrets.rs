@@ -171,7 +171,7 @@ async fn the_temporary_kubeconfig_is_private_and_removed() {
 /// A client certificate signed by another cluster's CA does not authenticate.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_foreign_client_certificate_is_refused() {
-    use harness::sim::{SimCluster, SimProfile};
+    use kube_sim::{SimCluster, SimProfile};
     let addr = "127.0.0.1:0".parse().unwrap();
     let ours = SimCluster::start(SimProfile::default(), addr)
         .await

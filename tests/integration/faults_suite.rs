@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use harness::cluster::{ClusterKind, ClusterSpec};
 use harness::report::{RunReport, StepOutcome};
 use harness::run::RunOptions;
-use harness::sim::{Faults, SimCluster, SimProfile};
+use kube_sim::{Faults, SimCluster, SimProfile};
 
 /// The chaos knobs of the comparison.
 #[derive(Debug, Clone, Copy)]

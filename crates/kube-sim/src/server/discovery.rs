@@ -7,8 +7,8 @@ use std::hash::{Hash, Hasher};
 
 use serde_json::{Value, json};
 
-use crate::sim::profile::KubernetesProfile;
-use crate::sim::registry::{Registry, ResourceType};
+use crate::profile::KubernetesProfile;
+use crate::registry::{Registry, ResourceType};
 
 pub fn version(k: &KubernetesProfile) -> Value {
     json!({

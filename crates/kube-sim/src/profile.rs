@@ -250,7 +250,7 @@ mod tests {
     /// The documented examples are valid profiles (docs/sim-profile.md).
     #[test]
     fn documented_examples_parse() {
-        let doc = include_str!("../../docs/sim-profile.md");
+        let doc = include_str!("../../../docs/sim-profile.md");
         let blocks: Vec<&str> = doc
             .split("```yaml\n")
             .skip(1)

@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use harness::sim::{SimCluster, SimProfile};
+use kube_sim::{SimCluster, SimProfile};
 
 struct Args {
     objects: usize,

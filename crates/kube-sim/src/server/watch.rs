@@ -16,9 +16,9 @@ use tokio::sync::{broadcast, mpsc};
 use super::http::{Body, Query};
 use super::resources::{Selectors, present};
 use super::status::ApiError;
-use crate::sim::cluster::Cluster;
-use crate::sim::registry::ResourceType;
-use crate::sim::store::{EventFeed, EventType, StoredEvent};
+use crate::cluster::Cluster;
+use crate::registry::ResourceType;
+use crate::store::{EventFeed, EventType, StoredEvent};
 
 const BOOKMARK_EVERY: Duration = Duration::from_secs(10);
 /// The longest a watch stays open when the client names no timeout (apiserver:

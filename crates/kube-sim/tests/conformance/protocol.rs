@@ -13,7 +13,7 @@ fn insecure_client() -> reqwest::Client {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_without_credentials_get_401_status() {
     let sim = Sim::start().await;
-    let base = format!("https://{}", sim.sim.addr());
+    let base = format!("https://{}", sim.sim().addr());
     let c = insecure_client();
     let r = c
         .get(format!("{base}/api/v1/namespaces"))
@@ -57,7 +57,7 @@ mod fuzz {
         runtime: tokio::runtime::Runtime,
         base: String,
         client: reqwest::Client,
-        _sim: harness::sim::SimCluster,
+        _sim: kube_sim::SimCluster,
     }
 
     fn shared() -> &'static Shared {
@@ -69,7 +69,7 @@ mod fuzz {
                 .build()
                 .unwrap();
             let sim = runtime.block_on(async {
-                harness::sim::SimCluster::start(
+                kube_sim::SimCluster::start(
                     super::super::support::fast_profile(),
                     "127.0.0.1:0".parse().unwrap(),
                 )
@@ -330,10 +330,10 @@ fn bad_requests_get_the_apiservers_status_and_reason() {
 /// A watch from a position older than the kept history gets an ERROR event with 410 Expired.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_from_a_compacted_position_is_expired() {
-    use harness::sim::registry::ResourceKey;
-    use harness::sim::store::Write;
+    use kube_sim::registry::ResourceKey;
+    use kube_sim::store::Write;
     let sim = Sim::start().await;
-    let store = &sim.sim.cluster().store;
+    let store = &sim.sim().cluster().store;
     let key = ResourceKey::new("", "configmaps");
     for i in 0..20_100 {
         let name = format!("c{i}");
@@ -364,7 +364,7 @@ async fn chaos_knobs_inject_errors_and_cut_exec_streams() {
     p.chaos.error_share = 0.5;
     p.chaos.error_codes = vec![429, 503];
     let sim = Sim::with_profile(p).await;
-    let base = format!("https://{}", sim.sim.addr());
+    let base = format!("https://{}", sim.sim().addr());
     let c = insecure_client();
     let mut codes = std::collections::BTreeMap::new();
     for _ in 0..200 {
@@ -382,7 +382,7 @@ async fn chaos_knobs_inject_errors_and_cut_exec_streams() {
     // With the admin certificate, about half the requests get an injected 429 or 503 Status.
     let admin = reqwest::Client::builder()
         .danger_accept_invalid_certs(true)
-        .identity(fuzz::client_identity(&sim.sim.kubeconfig()))
+        .identity(fuzz::client_identity(&sim.sim().kubeconfig()))
         .build()
         .unwrap();
     let mut injected = std::collections::BTreeMap::new();

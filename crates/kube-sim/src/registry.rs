@@ -68,8 +68,8 @@ impl ResourceType {
         }
     }
 
-    pub fn qualified(&self) -> crate::sim::server::status::Qualified<'_> {
-        crate::sim::server::status::Qualified {
+    pub fn qualified(&self) -> crate::server::status::Qualified<'_> {
+        crate::server::status::Qualified {
             group: &self.group,
             resource: &self.plural,
         }

@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 
 use super::*;
 
-const CAPTURES: &str = include_str!("../../../../tests/data/protobuf/kubectl-1.33-captures.json");
-const GO_ENCODED: &str = include_str!("../../../../tests/data/protobuf/go-encoded.json");
+const CAPTURES: &str = include_str!("../../../tests/data/protobuf/kubectl-1.33-captures.json");
+const GO_ENCODED: &str = include_str!("../../../tests/data/protobuf/go-encoded.json");
 
 type Vector = (String, Vec<u8>, Value);
 

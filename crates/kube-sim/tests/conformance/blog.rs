@@ -4,20 +4,18 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use harness::sim::SimProfile;
+use kube_sim::SimProfile;
 
 use super::support::{Sim, fast_profile, kubectl_dispatcher, ok, run, skip};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/apps")
+        .join("../../fixtures/apps")
         .join(name)
 }
 
 fn blog(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/blog")
-        .join(name)
+    super::support::blog_dir().join(name)
 }
 
 /// Fast pods and config propagation bounded well under the settle time the tests wait.
@@ -64,14 +62,14 @@ impl Blog {
     }
 
     fn config_version(&self) -> u64 {
-        self.sim.sim.cluster().mesh().latest().version
+        self.sim.sim().cluster().mesh().latest().version
     }
 
     /// Waits until istiod computed a config after `v0` and every proxy acked its latest push
     /// (what a harness reads from `/debug/syncz`), rather than sleeping a fixed time that a
     /// loaded CI machine might outlast. Proxies the profile keeps stale are not waited for.
     async fn converge(&self, v0: u64) {
-        let cluster = self.sim.sim.cluster();
+        let cluster = self.sim.sim().cluster();
         let stale = cluster.profile.istio.propagation.never
             || cluster.profile.istio.deviations.stale_proxy.is_some();
         let deadline = tokio::time::Instant::now() + CONVERGE;
@@ -577,13 +575,13 @@ async fn abort_share_over_10000_requests() {
             n,
             "only 200 and 500"
         );
-        let p_value = harness::stats::binomial_test(aborts, n, expected).unwrap();
+        let p_value = super::support::binomial_p_value(aborts, n, expected);
         assert!(
             p_value > 1e-6,
             "{aborts} aborts of {n}: p = {p_value} against {expected}"
         );
         if scale < 1.0 {
-            let against_unscaled = harness::stats::binomial_test(aborts, n, 0.5).unwrap();
+            let against_unscaled = super::support::binomial_p_value(aborts, n, 0.5);
             assert!(
                 against_unscaled < 1e-6,
                 "the scaled share is told apart from 0.5: p = {against_unscaled}"

@@ -1,0 +1,137 @@
+//! One way for every test target to start a simulated cluster and reach it: [`TestCluster`]
+//! (a running cluster, its kubeconfig in a private temp dir, a kube-rs client, kubectl
+//! commands) and [`fast_profile`], the profile tests use unless they study timing.
+//!
+//! Behind the `testing` feature: the harness and the simulator's own tests enable it, the
+//! `harness` binary does not.
+
+use std::path::{Path, PathBuf};
+
+use crate::{SimCluster, SimProfile};
+
+/// The profile tests use: pods start in 50 ms, apps answer at once, and configuration reaches
+/// every proxy within ~120 ms, so tests wait on conditions rather than on modelled delays.
+/// [`FAST_PROFILE_YAML`] is the same profile as a file for `--sim-profile`.
+pub fn fast_profile() -> SimProfile {
+    SimProfile::parse(FAST_PROFILE_YAML, "kube_sim::testing::FAST_PROFILE_YAML")
+        .expect("the fast profile parses")
+}
+
+/// [`fast_profile`] as profile YAML, for tests that start the simulator through the CLI.
+pub const FAST_PROFILE_YAML: &str = "\
+pods: {start_delay_ms: 50, processing_time_scale: 0}
+istio:
+  propagation: {debounce_ms: 20, proxy_delay_min_ms: 10, proxy_delay_max_ms: 100}
+";
+
+/// A running simulated cluster with its admin kubeconfig written (0600) to a private temp
+/// dir. Dropping it stops the cluster and removes the dir.
+pub struct TestCluster {
+    sim: SimCluster,
+    dir: tempfile::TempDir,
+}
+
+impl TestCluster {
+    /// A cluster with [`fast_profile`].
+    pub async fn start() -> Self {
+        Self::with_profile(fast_profile()).await
+    }
+
+    /// A cluster with `profile`. Set `HARNESS_TEST_LOG` (an env-filter) to see its logs.
+    pub async fn with_profile(profile: SimProfile) -> Self {
+        init_test_log();
+        let sim = SimCluster::start(profile, "127.0.0.1:0".parse().expect("an address"))
+            .await
+            .expect("the simulated cluster starts");
+        let dir = tempfile::tempdir().expect("a temp dir for the kubeconfig");
+        sim.write_kubeconfig(&dir.path().join("kubeconfig"))
+            .expect("the kubeconfig is written");
+        Self { sim, dir }
+    }
+
+    /// The running cluster.
+    pub fn sim(&self) -> &SimCluster {
+        &self.sim
+    }
+
+    /// The private temp dir (kubeconfig, kubectl's cache); tests may put files there.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The admin kubeconfig's path.
+    pub fn kubeconfig(&self) -> PathBuf {
+        self.dir.path().join("kubeconfig")
+    }
+
+    /// A kube-rs client with the admin identity.
+    pub async fn client(&self) -> kube::Client {
+        let kc = kube::config::Kubeconfig::from_yaml(&self.sim.kubeconfig())
+            .expect("the kubeconfig parses");
+        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+            .await
+            .expect("a client config");
+        kube::Client::try_from(config).expect("a client")
+    }
+
+    /// `kubectl ARGS` (`bin`) against this cluster.
+    pub fn kubectl_args(&self, bin: &Path, args: &[&str]) -> tokio::process::Command {
+        let mut c = self.kubectl(bin);
+        c.args(args);
+        c
+    }
+
+    /// A kubectl command (`bin`) against this cluster, with its own discovery cache and the
+    /// WebSocket switches at their defaults.
+    pub fn kubectl(&self, bin: &Path) -> tokio::process::Command {
+        let mut c = tokio::process::Command::new(bin);
+        c.env("KUBECONFIG", self.kubeconfig())
+            .env("KUBECACHEDIR", self.dir.path().join("cache"))
+            .env_remove("KUBECTL_REMOTE_COMMAND_WEBSOCKETS")
+            .env_remove("KUBECTL_PORT_FORWARD_WEBSOCKETS")
+            .kill_on_drop(true);
+        c
+    }
+}
+
+/// Logs of the code under test, with `HARNESS_TEST_LOG` as the filter; does nothing without it.
+pub fn init_test_log() {
+    if let Ok(filter) = std::env::var("HARNESS_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+/// The kubectl on PATH (the version dispatcher), if any.
+pub fn kubectl_dispatcher() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("kubectl"))
+        .find(|p| p.is_file())
+}
+
+/// `kubectl.1.NN` next to the dispatcher's real location, if installed.
+pub fn kubectl_version(minor: u32) -> Option<PathBuf> {
+    let real = std::fs::canonicalize(kubectl_dispatcher()?).ok()?;
+    let p = real.parent()?.join(format!("kubectl.1.{minor}"));
+    p.is_file().then_some(p)
+}
+
+/// Prints why a test does nothing here, so a skip is never silent.
+pub fn skip(test: &str, why: &str) {
+    eprintln!("SKIPPED {test}: {why}");
+}
+
+/// The standard-channel CRDs of Gateway API `version` (e.g. "v1.3.0") as the simulator
+/// installs them, one YAML-compatible JSON document each, for tests of an install step that
+/// applies them to a cluster that lacks them.
+pub fn gateway_api_crd_bundle(version: &str) -> String {
+    crate::istio::gateway_api_crds(version, crate::istio::GatewayApiChannel::Standard)
+        .expect("a bundle the simulator knows")
+        .iter()
+        .map(|c| serde_json::to_string(c).expect("a CRD serialises"))
+        .collect::<Vec<_>>()
+        .join("\n---\n")
+}
