@@ -130,7 +130,7 @@ pub async fn run(args: RunArgs) -> u8 {
         keep_on_failure: args.keep_on_failure,
         run_label: crate::scenario::RunId::random().as_str().to_string(),
     };
-    let completed = std::sync::Mutex::new(Completed::default());
+    let completed = std::sync::Arc::new(std::sync::Mutex::new(Completed::default()));
     let total_steps: usize = crate::scenario::load(&options.paths)
         .map(|all| {
             all.iter()
@@ -145,21 +145,30 @@ pub async fn run(args: RunArgs) -> u8 {
         })
         .unwrap_or(0);
     let progress = std::sync::Arc::new(super::progress::Progress::new(total_steps as u64));
-    let on_start = {
+    let (events, mut rx) = crate::run::Events::channel();
+    let console = {
         let progress = progress.clone();
-        std::sync::Arc::new(move |scenario: &str, step: &str| progress.started(scenario, step))
+        let completed = completed.clone();
+        tokio::spawn(async move {
+            use crate::run::RunEvent;
+            while let Some(event) = rx.recv().await {
+                match event {
+                    RunEvent::StepStarted { scenario, step } => {
+                        progress.started(&scenario.name, &step)
+                    }
+                    RunEvent::StepFinished { scenario, report } => {
+                        progress.line(&report::step_line(&scenario.name, &report));
+                        completed
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .record(&scenario.name, &report.outcome);
+                    }
+                    _ => {}
+                }
+            }
+        })
     };
-    let running = crate::run::run_with_progress(
-        &options,
-        |scenario, step| {
-            progress.line(&report::step_line(scenario, step));
-            completed
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .record(scenario, &step.outcome);
-        },
-        on_start,
-    );
+    let running = crate::run::run(&options, events);
     let result = tokio::select! {
         r = running => r,
         code = signals.next() => {
@@ -168,6 +177,8 @@ pub async fn run(args: RunArgs) -> u8 {
             return cleanup_after_signal(&options, code, &mut signals).await;
         }
     };
+    // The run's sender is gone with its future: the console has every line once it drains.
+    let _ = console.await;
     progress.finish();
     let report = match result {
         Ok(r) => r,

@@ -5,6 +5,7 @@
 
 mod artifacts;
 mod converge;
+mod event;
 mod scenario;
 mod schedule;
 mod traffic;
@@ -16,6 +17,8 @@ use crate::cluster::{ClusterHandle, ClusterSpec};
 use crate::report::{RunReport, ScenarioReport, StepOutcome, StepReport};
 use crate::scenario::{IstioVersion, RunId, Scenario, ScenarioPlan, StepPlan};
 use crate::stats::ErrorBudget;
+
+pub use event::{Events, Planned, RunEvent, ScenarioId};
 
 /// What `harness run` was asked to do.
 #[derive(Debug, Clone)]
@@ -82,25 +85,9 @@ pub enum RunError {
     NothingToRun(String),
 }
 
-/// Runs every scenario under `options.paths` and reports what happened; `on_step` sees the
-/// steps of each scenario as it ends (the console's lines).
-pub async fn run(
-    options: &RunOptions,
-    on_step: impl FnMut(&str, &StepReport),
-) -> Result<RunReport, RunError> {
-    run_with_progress(options, on_step, std::sync::Arc::new(|_: &str, _: &str| {})).await
-}
-
-/// Told (scenario, step) as each step starts.
-pub type OnStepStart = std::sync::Arc<dyn Fn(&str, &str) + Send + Sync>;
-
-/// [`run`], and `on_start` is told (scenario, step) as each step starts (a progress bar).
-pub async fn run_with_progress(
-    options: &RunOptions,
-    on_step: impl FnMut(&str, &StepReport),
-    on_start: OnStepStart,
-) -> Result<RunReport, RunError> {
-    let on_step = std::sync::Mutex::new(on_step);
+/// Runs every scenario under `options.paths` and reports what happened; `events` hears of
+/// every scenario and step as it starts and ends.
+pub async fn run(options: &RunOptions, events: Events) -> Result<RunReport, RunError> {
     let started_at = jiff::Timestamp::now().to_string();
     let t0 = Instant::now();
     let mut scenarios = crate::scenario::load(&options.paths).map_err(RunError::Scenarios)?;
@@ -114,10 +101,7 @@ pub async fn run_with_progress(
     ErrorBudget::new(options.alpha)?;
     let cluster = ClusterHandle::connect(&options.cluster).await?;
     // Whatever happens next, the cluster is closed: a kind cluster this run created is deleted.
-    let result = run_connected(
-        options, &cluster, scenarios, on_step, on_start, started_at, t0,
-    )
-    .await;
+    let result = run_connected(options, &cluster, scenarios, events, started_at, t0).await;
     match result {
         Ok(mut report) => {
             if let Some(dir) = &options.artifacts {
@@ -145,8 +129,7 @@ async fn run_connected(
     options: &RunOptions,
     cluster: &ClusterHandle,
     scenarios: Vec<Scenario>,
-    on_step: std::sync::Mutex<impl FnMut(&str, &StepReport)>,
-    on_start: OnStepStart,
+    events: Events,
     started_at: String,
     t0: Instant,
 ) -> Result<RunReport, RunError> {
@@ -210,6 +193,14 @@ async fn run_connected(
         };
         work.push((s, plan, step_alphas));
     }
+    let planned = Planned {
+        scenarios: work.len(),
+        steps: work.iter().map(|(s, _, _)| s.steps().len()).sum(),
+    };
+    events.emit(RunEvent::RunStarted {
+        cluster: info.clone(),
+        planned,
+    });
 
     let ctx = scenario::Context {
         client: client.clone(),
@@ -218,7 +209,7 @@ async fn run_connected(
         keep_on_failure: options.keep_on_failure,
         run_label: options.run_label.clone(),
         curl_mode,
-        on_start,
+        events,
     };
     let scenarios: Vec<ScenarioReport> = schedule::run_all(
         work,
@@ -226,17 +217,7 @@ async fn run_connected(
         options.jobs,
         |(s, plan, alphas)| {
             let ctx = &ctx;
-            let on_step = &on_step;
-            async move {
-                let r = scenario::run_scenario(ctx, s, plan, alphas, &RunId::random()).await;
-                // Shown as each scenario ends, so that an interrupted run has shown what
-                // completed.
-                let mut show = on_step.lock().unwrap_or_else(|e| e.into_inner());
-                for st in &r.steps {
-                    show(&r.name, st);
-                }
-                r
-            }
+            async move { scenario::run_scenario(ctx, s, plan, alphas, &RunId::random()).await }
         },
     )
     .await;

@@ -22,8 +22,29 @@ pub struct Context {
     pub run_label: String,
     /// How mesh requests reach curl, from the API server's version.
     pub curl_mode: crate::traffic::CurlMode,
-    /// Told (scenario, step) when a step starts, for the console's progress.
-    pub on_start: super::OnStepStart,
+    /// Where scenario and step starts and ends are told.
+    pub events: super::Events,
+}
+
+/// The steps of one scenario as they end: each is told to the run's events at once.
+struct Steps<'a> {
+    scenario: super::ScenarioId,
+    events: &'a super::Events,
+    done: Vec<StepReport>,
+}
+
+impl Steps<'_> {
+    fn push(&mut self, report: StepReport) {
+        self.events.emit(super::RunEvent::StepFinished {
+            scenario: self.scenario.clone(),
+            report: Box::new(report.clone()),
+        });
+        self.done.push(report);
+    }
+
+    fn len(&self) -> usize {
+        self.done.len()
+    }
 }
 
 fn report(s: &Scenario, steps: Vec<StepReport>, started: Instant) -> ScenarioReport {
@@ -251,22 +272,31 @@ pub async fn run_scenario(
     run_id: &RunId,
 ) -> ScenarioReport {
     let started = Instant::now();
+    let id = super::ScenarioId {
+        name: s.name().to_string(),
+        file: s.file().display().to_string(),
+    };
+    ctx.events.emit(super::RunEvent::ScenarioStarted {
+        scenario: id.clone(),
+        steps: s.steps().iter().map(|st| st.name().to_string()).collect(),
+    });
+    let mut results = Steps {
+        scenario: id,
+        events: &ctx.events,
+        done: Vec::new(),
+    };
     let steps = match plan {
         ScenarioPlan::Skip { reason } => {
-            let steps = s
-                .steps()
-                .iter()
-                .map(|st| {
-                    step_report(
-                        st.name(),
-                        StepOutcome::Skipped {
-                            reason: reason.clone(),
-                        },
-                        started,
-                    )
-                })
-                .collect();
-            return report(s, steps, started);
+            for st in s.steps() {
+                results.push(step_report(
+                    st.name(),
+                    StepOutcome::Skipped {
+                        reason: reason.clone(),
+                    },
+                    started,
+                ));
+            }
+            return finished(ctx, report(s, results.done, started));
         }
         ScenarioPlan::Run(steps) => steps,
     };
@@ -276,7 +306,6 @@ pub async fn run_scenario(
         .iter()
         .map(|n| n.alias().real_name(run_id))
         .collect();
-    let mut results = Vec::new();
     let outcome = body(ctx, s, &steps, &alphas, &bindings, run_id, &mut results).await;
     if let Err(reason) = outcome {
         // The rest of the steps could not run.
@@ -294,7 +323,7 @@ pub async fn run_scenario(
             ));
         }
     }
-    let failed = results.iter().any(|r| {
+    let failed = results.done.iter().any(|r| {
         matches!(
             r.outcome,
             StepOutcome::Failed { .. } | StepOutcome::Error { .. }
@@ -311,7 +340,14 @@ pub async fn run_scenario(
     } else {
         tracing::warn!(?namespaces, "kept for a post-mortem (--keep-on-failure)");
     }
-    report(s, results, started)
+    finished(ctx, report(s, results.done, started))
+}
+
+fn finished(ctx: &Context, report: ScenarioReport) -> ScenarioReport {
+    ctx.events.emit(super::RunEvent::ScenarioFinished {
+        report: Box::new(report.clone()),
+    });
+    report
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -322,7 +358,7 @@ async fn body(
     alphas: &[f64],
     bindings: &Bindings,
     run_id: &RunId,
-    results: &mut Vec<StepReport>,
+    results: &mut Steps<'_>,
 ) -> Result<(), String> {
     let client = &ctx.client;
     for n in s.namespaces() {
@@ -393,7 +429,10 @@ async fn body(
     for p in steps {
         let started = Instant::now();
         if let StepPlan::Run { step, .. } = p {
-            (ctx.on_start)(s.name(), step.name());
+            ctx.events.emit(super::RunEvent::StepStarted {
+                scenario: results.scenario.clone(),
+                step: step.name().to_string(),
+            });
         }
         let (step, expected) = match p {
             StepPlan::Skip { step, reason } => {

@@ -260,6 +260,6 @@ fn run_report(
         artifacts,
     };
     runtime
-        .block_on(harness::run::run(&options, |_, _| {}))
+        .block_on(harness::run::run(&options, harness::run::Events::discard()))
         .map_err(|e| Failed::from(format!("the run could not be made: {e}")))
 }

@@ -89,7 +89,7 @@ pub async fn run_once(
         keep_on_failure: false,
         run_label: format!("faults-{seed}-{}", uuid::Uuid::new_v4().simple()),
     };
-    let report = harness::run::run(&options, |_, _| {})
+    let report = harness::run::run(&options, harness::run::Events::discard())
         .await
         .map_err(|e| e.to_string());
     let faults = sim.faults();

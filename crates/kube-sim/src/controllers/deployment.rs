@@ -299,13 +299,7 @@ pub fn reconcile_replicaset(cluster: &Arc<Cluster>, ns: &str, rs_name: &str) {
             )
         });
         for p in pods.iter().take(pods.len() - desired) {
-            let _ = cluster.delete(
-                &prt,
-                ns,
-                name(p),
-                crate::api::Propagation::Background,
-                None,
-            );
+            let _ = cluster.delete(&prt, ns, name(p), crate::api::Propagation::Background, None);
         }
     }
     let all_pods = cluster.store.list(&prt.key(), Some(ns)).0;

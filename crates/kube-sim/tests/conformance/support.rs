@@ -63,5 +63,9 @@ pub fn binomial_p_value(k: u64, n: u64, p: f64) -> f64 {
         .exp()
     };
     let observed = pmf(k) * (1.0 + 1e-7);
-    (0..=n).map(pmf).filter(|&q| q <= observed).sum::<f64>().min(1.0)
+    (0..=n)
+        .map(pmf)
+        .filter(|&q| q <= observed)
+        .sum::<f64>()
+        .min(1.0)
 }
