@@ -11,5 +11,6 @@ mod interrupt;
 mod kind_standin;
 mod kube_ops;
 mod mesh;
+mod patch_steps;
 mod secrets;
 mod support;
