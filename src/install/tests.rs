@@ -6,17 +6,82 @@
 use std::time::Duration;
 
 use super::*;
-use crate::provision::download::tests::{Reply, TestServer, quiet, sha256_hex};
+use crate::cluster::{ClusterHandle, ClusterKind, ClusterSpec};
+use crate::provision::testkit::{Reply, TestServer, quiet, sha256_hex};
 use crate::provision::{Checksum, Platform};
-use kube_sim::SimProfile;
-use kube_sim::testing::TestCluster;
 
-async fn sim(profile_yaml: &str) -> (TestCluster, Client, PathBuf) {
-    let profile = SimProfile::parse(profile_yaml, "test").expect("profile");
-    let sim = TestCluster::with_profile(profile).await;
-    let client = sim.client().await;
-    let path = sim.kubeconfig();
-    (sim, client, path)
+/// A simulated cluster with `profile_yaml`, started as `harness run --cluster sim` starts it,
+/// and a temp dir for the test's files.
+struct Sim {
+    cluster: ClusterHandle,
+    dir: tempfile::TempDir,
+}
+
+impl Sim {
+    async fn start(profile_yaml: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let profile = dir.path().join("profile.yaml");
+        std::fs::write(&profile, profile_yaml).expect("profile written");
+        let mut spec = ClusterSpec::new(ClusterKind::Sim);
+        spec.sim_profile = Some(profile);
+        let cluster = ClusterHandle::connect(&spec).await.expect("sim");
+        Self { cluster, dir }
+    }
+
+    fn client(&self) -> Client {
+        self.cluster.client().clone()
+    }
+
+    fn kubeconfig(&self) -> PathBuf {
+        self.cluster
+            .kubeconfig()
+            .expect("a kubeconfig")
+            .to_path_buf()
+    }
+
+    fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+async fn sim(profile_yaml: &str) -> (Sim, Client, PathBuf) {
+    let sim = Sim::start(profile_yaml).await;
+    let (client, kubeconfig) = (sim.client(), sim.kubeconfig());
+    (sim, client, kubeconfig)
+}
+
+/// The Gateway API CRDs a cluster with Istio `istio` serves (standard channel), as a bundle
+/// that applies to another cluster: what the server set (status, uid, resourceVersion,
+/// managedFields) is left out, as in the release's `standard-install.yaml`.
+async fn crd_bundle_of_a_cluster_with(istio: &str) -> String {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    let source = Sim::start(&format!(
+        "istio: {{version: \"{istio}\", gateway_api: {{channel: standard}}}}\n"
+    ))
+    .await;
+    let crds: kube::Api<CustomResourceDefinition> = kube::Api::all(source.client());
+    let list = crds.list(&Default::default()).await.expect("CRDs listed");
+    let docs: Vec<String> = list
+        .items
+        .into_iter()
+        .filter(|c| c.spec.group == "gateway.networking.k8s.io")
+        .map(|c| {
+            let mut v = serde_json::to_value(&c).expect("a CRD serialises");
+            v.as_object_mut().expect("an object").remove("status");
+            let meta = &c.metadata;
+            v["metadata"] = serde_json::json!({
+                "name": meta.name,
+                "annotations": meta.annotations,
+                "labels": meta.labels,
+            });
+            serde_json::to_string(&v).expect("JSON")
+        })
+        .collect();
+    assert!(
+        !docs.is_empty(),
+        "the source cluster serves Gateway API CRDs"
+    );
+    docs.join("\n---\n")
 }
 
 /// A stand-in istioctl that records that it ran: the tests prove it is not needed.
@@ -79,7 +144,9 @@ async fn missing_gateway_api_crds_are_installed_before_the_gateway_class_is_awai
         versions::gateway_api(&client).await,
         Err(VersionError::GatewayApiNotFound { .. })
     ));
-    let body = kube_sim::testing::gateway_api_crd_bundle("v1.3.0");
+    // Made after the cluster settled: istiod must notice the CRDs themselves, with no pod or
+    // namespace change to wake it (the simulator once missed that).
+    let body = crd_bundle_of_a_cluster_with("1.27").await;
     let server = TestServer::start(vec![("/standard-install.yaml", Reply::ok(body.clone()))]).await;
     let downloader = quiet(&sim.dir().join("cache"));
     let bin = recording_istioctl(sim.dir());
@@ -115,7 +182,7 @@ async fn missing_gateway_api_crds_are_installed_before_the_gateway_class_is_awai
 async fn a_bad_checksum_stops_the_install_before_anything_is_applied() {
     let (sim, client, kubeconfig) =
         sim("pods: {start_delay_ms: 10}\nistio: {gateway_api: {installed: false}}\n").await;
-    let body = kube_sim::testing::gateway_api_crd_bundle("v1.3.0");
+    let body = crd_bundle_of_a_cluster_with("1.27").await;
     let server = TestServer::start(vec![("/standard-install.yaml", Reply::ok(body))]).await;
     let downloader = quiet(&sim.dir().join("cache"));
     let tools = ToolResolver::new(&downloader, Platform::current().unwrap())

@@ -10,6 +10,8 @@
 
 pub mod download;
 pub mod pins;
+#[cfg(test)]
+pub(crate) mod testkit;
 pub mod tools;
 
 pub use download::{

@@ -367,9 +367,7 @@ impl<'a> ToolResolver<'a> {
 mod tests {
     use super::super::download::Archive;
     use super::super::download::Checksum;
-    use super::super::download::tests::{
-        Reply, TestServer, file_artifact, quiet, sha256_hex, tar_gz,
-    };
+    use super::super::testkit::{Reply, TestServer, file_artifact, quiet, sha256_hex, tar_gz};
     use super::*;
 
     fn script(dir: &Path, name: &str, body: &str) -> PathBuf {

@@ -27,9 +27,12 @@ pub const PROXY_CONTAINER: &str = "istio-proxy";
 
 /// Kinds istiod watches; a change to any of them triggers a recompute.
 fn watched(key: &ResourceKey) -> bool {
+    // istiod watches CRDs too (pkg/kube/kclient/crdwatcher.go): Gateway API CRDs installed
+    // after it started make it create its GatewayClasses without any other change.
     matches!(
         (key.group.as_str(), key.plural.as_str()),
         ("", "namespaces" | "services" | "pods")
+            | ("apiextensions.k8s.io", "customresourcedefinitions")
             | ("gateway.networking.k8s.io", _)
             | ("networking.istio.io", _)
             | ("security.istio.io", _)

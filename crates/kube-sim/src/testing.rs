@@ -132,18 +132,6 @@ pub fn skip(test: &str, why: &str) {
     eprintln!("SKIPPED {test}: {why}");
 }
 
-/// The standard-channel CRDs of Gateway API `version` (e.g. "v1.3.0") as the simulator
-/// installs them, one YAML-compatible JSON document each, for tests of an install step that
-/// applies them to a cluster that lacks them.
-pub fn gateway_api_crd_bundle(version: &str) -> String {
-    crate::istio::gateway_api_crds(version, crate::istio::GatewayApiChannel::Standard)
-        .expect("a bundle the simulator knows")
-        .iter()
-        .map(|c| serde_json::to_string(c).expect("a CRD serialises"))
-        .collect::<Vec<_>>()
-        .join("\n---\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
