@@ -11,5 +11,6 @@ mod interrupt;
 mod kind_standin;
 mod kube_ops;
 mod mesh;
+mod reports;
 mod secrets;
 mod support;
