@@ -55,3 +55,56 @@ impl Reporter for ProgressReporter {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::{Planned, PlannedScenario, ScenarioId};
+
+    #[test]
+    fn the_bar_counts_finished_steps_of_the_planned_ones() {
+        let mut p = ProgressReporter {
+            bar: ProgressBar::hidden(),
+        };
+        let id = ScenarioId {
+            name: "mesh/a".into(),
+            file: "a.yaml".into(),
+        };
+        p.event(&RunEvent::RunPlanned {
+            planned: Planned {
+                scenarios: vec![PlannedScenario {
+                    id: id.clone(),
+                    description: String::new(),
+                    source: String::new(),
+                    steps: vec!["a1".into(), "a2".into(), "a3".into()],
+                }],
+            },
+        });
+        p.event(&RunEvent::StepStarted {
+            scenario: id.clone(),
+            step: "a1".into(),
+        });
+        assert_eq!(p.bar.message(), "mesh/a :: a1");
+        p.event(&RunEvent::StepFinished {
+            scenario: id,
+            report: Box::new(crate::run::step_report(
+                "a1",
+                crate::report::StepOutcome::Passed,
+                std::time::Instant::now(),
+            )),
+        });
+        assert_eq!((p.bar.position(), p.bar.length()), (1, Some(3)));
+        p.finish(
+            &crate::report::RunRecord::new(
+                crate::report::RunSettings {
+                    seed: 1,
+                    alpha: 1e-3,
+                },
+                Default::default(),
+            )
+            .interrupted(crate::exit::Signal::Interrupt),
+        )
+        .unwrap();
+        assert!(p.bar.is_finished());
+    }
+}

@@ -310,3 +310,35 @@ pub(crate) fn step_report(name: &str, outcome: StepOutcome, started: Instant) ->
 
 /// The default time allowed for a change to settle after the proxies acked it.
 pub(crate) const SETTLE: Duration = Duration::from_millis(500);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> Vec<PathBuf> {
+        vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")]
+    }
+
+    /// The plan names every step of every scenario that passed the filter, in order, before any
+    /// cluster exists.
+    #[test]
+    fn the_list_is_filtered_once_and_plans_every_step() {
+        let all = ScenarioList::load(&shipped(), None).unwrap();
+        let planned = all.planned();
+        assert!(planned.scenarios.len() > 1);
+        let gets = ScenarioList::load(&shipped(), Some("httproute-get")).unwrap();
+        let plan = gets.planned();
+        assert_eq!(
+            plan.scenarios
+                .iter()
+                .map(|s| s.id.name.as_str())
+                .collect::<Vec<_>>(),
+            ["httproute-get"]
+        );
+        assert_eq!(plan.steps(), plan.scenarios[0].steps.len());
+        assert!(plan.scenarios[0].id.file.ends_with("scenario.yaml"));
+        let none = ScenarioList::load(&shipped(), Some("no-such-scenario")).unwrap_err();
+        assert!(matches!(none, RunError::NothingToRun(_)), "{none}");
+        assert_eq!(none.stage(), SetupStage::InputCheck);
+    }
+}
