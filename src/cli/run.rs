@@ -167,12 +167,14 @@ pub async fn run(args: RunArgs) -> u8 {
         Ok(Err(e)) => return could_not_run(reporters, &e),
         Err(signal) => RunEnd::Interrupted(signal),
     };
+    // On a signal too the reports are written first: they take milliseconds, the cleanup
+    // after them up to two minutes, and a second signal may cut that short.
     let (report, errors) = reporters.finish(end);
     let code = written(report.exit_code(), &errors);
-    match report.interrupted {
-        Some(signal) => cleanup_after_signal(&options, signal, &mut signals).await,
-        None => code,
+    if let Some(signal) = report.interrupted {
+        return cleanup_after_signal(&options, signal, &mut signals).await;
     }
+    code
 }
 
 /// Every reporter this run asked for: the bar (on a terminal) before the console, so that the
