@@ -9,7 +9,6 @@
 use std::process::Stdio;
 use std::time::Instant;
 
-use kube_sim::{SimCluster, SimProfile};
 use tokio::io::AsyncWriteExt;
 
 fn requests() -> usize {
@@ -66,16 +65,9 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let mut profile = SimProfile::default();
-        profile.pods.start_delay_ms = 0;
-        profile.pods.processing_time_scale = 0.0;
-        let sim = SimCluster::start(profile, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let kc = dir.path().join("kubeconfig");
-        sim.write_kubeconfig(&kc).unwrap();
-        let cache = dir.path().join("cache");
+        let sim = kube_sim::testing::TestCluster::start().await;
+        let kc = sim.kubeconfig();
+        let cache = sim.dir().join("cache");
         let env = [
             ("KUBECONFIG", kc.as_path()),
             ("KUBECACHEDIR", cache.as_path()),

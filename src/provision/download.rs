@@ -423,7 +423,7 @@ impl Downloader {
                 cause: None,
             });
         }
-        let actual = to_hex(hash.finish().as_ref());
+        let actual = hex::encode(hash.finish().as_ref());
         if actual != expected {
             return Err(DownloadError::ChecksumMismatch {
                 url: url.clone(),
@@ -487,13 +487,6 @@ fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
@@ -523,7 +516,7 @@ async fn sha256_file(path: PathBuf) -> Option<String> {
             }
             hash.update(&buf[..n]);
         }
-        Some(to_hex(hash.finish().as_ref()))
+        Some(hex::encode(hash.finish().as_ref()))
     })
     .await
     .ok()
@@ -712,7 +705,7 @@ fn extract_member_blocking(
                 }
             })?;
         }
-        found = Some((temp, to_hex(hash.finish().as_ref())));
+        found = Some((temp, hex::encode(hash.finish().as_ref())));
     }
     found.ok_or_else(|| bad(format!("it has no entry {member}")))
 }
@@ -848,7 +841,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-        to_hex(ring::digest::digest(&SHA256, bytes).as_ref())
+        hex::encode(ring::digest::digest(&SHA256, bytes).as_ref())
     }
 
     pub(crate) fn quiet(cache: &Path) -> Downloader {

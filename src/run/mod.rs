@@ -3,11 +3,15 @@
 //! kube client (`crate::kube`, `crate::traffic`): the same code runs on a real cluster and on
 //! the simulator.
 
+mod action;
 mod artifacts;
 mod converge;
+mod diagnostics;
 mod event;
+mod sampling;
 mod scenario;
 mod schedule;
+mod step;
 mod traffic;
 
 use std::path::PathBuf;
@@ -264,7 +268,6 @@ async fn run_connected(
     let ctx = scenario::Context {
         client: client.clone(),
         version,
-        seed: options.seed,
         keep_on_failure: options.keep_on_failure,
         run_label: options.run_label.clone(),
         curl_mode,

@@ -2,7 +2,6 @@
 //! send batches as the sequential decision asks for them, classify every response with the
 //! scenario's outcomes, keep transport errors apart, and return the verdict.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
@@ -10,105 +9,47 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::discovery::ApiResource;
 
+use super::sampling::{Batch, BatchSource, PodEpoch, TrafficFailure, TrafficResult};
 use crate::kube::retry::idempotent;
-use crate::report::Example;
 use crate::scenario::{Bindings, Outcomes, Route, Tuning, WorkloadKind};
-use crate::stats::{Counts, Decider, Expectation, Progress, Verdict};
+use crate::stats::{Decider, Expectation};
 use crate::traffic::mesh::MeshError;
-use crate::traffic::{CurlMode, Fallback, IngressSource, MeshSource, Request, Sample};
-
-/// Why a traffic step reached no verdict, with what it saw on the way (the transport errors
-/// and examples go into the report of the errored step).
-pub struct TrafficFailure {
-    pub reason: String,
-    pub transport_errors: u64,
-    pub examples: Vec<Example>,
-}
-
-impl From<String> for TrafficFailure {
-    fn from(reason: String) -> Self {
-        Self {
-            reason,
-            transport_errors: 0,
-            examples: Vec::new(),
-        }
-    }
-}
-
-/// What a traffic step found.
-pub struct TrafficResult {
-    pub verdict: Verdict,
-    pub transport_errors: u64,
-    pub examples: Vec<Example>,
-}
+use crate::traffic::{CurlMode, Fallback, IngressSource, MeshSource, Request};
 
 enum Source {
     Mesh(MeshSource),
     Ingress(IngressSource),
 }
 
-/// What sending one batch gave.
-enum Batch {
-    /// One sample per request (a response or a per-request transport error).
-    Samples(Vec<Sample>),
-    /// Nothing that may be counted, and why: the exec could not start for a transient reason,
-    /// or its stream was cut or timed out before every transfer was reported. The transfers
-    /// that did complete are not a random sample of the batch (a stream cut after its first
-    /// output keeps short responses more often than long ones), so none counts; the batch is
-    /// sent again. (A stream cut after every transfer was reported, sizes checked, loses
-    /// nothing: that batch counts.)
-    Broken(String),
-}
-
-/// The pods of the scenario's namespaces as a batch sees them: a restart or a pod that is not
-/// ready during a batch means some responses came from a cluster in transition (503s while an
-/// endpoint is gone, a reset connection), so such a batch is broken, not counted. Summed
-/// restart counts plus the names of pods not ready, compared before and after each batch.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PodEpoch {
-    restarts: u64,
-    not_ready: Vec<String>,
-}
-
-impl PodEpoch {
-    pub(super) async fn read(client: &kube::Client, namespaces: &[String]) -> Result<Self, String> {
-        let mut epoch = PodEpoch::default();
-        for ns in namespaces {
-            let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
-            let lp = ListParams::default();
-            let list = idempotent("list pods", || pods.list(&lp))
-                .await
-                .map_err(|e| format!("pods in {ns}: {e}"))?;
-            for p in list.items {
-                if p.metadata.deletion_timestamp.is_some() {
-                    continue;
-                }
-                let status = p.status.unwrap_or_default();
-                let statuses = status.container_statuses.unwrap_or_default();
-                epoch.restarts += statuses.iter().map(|c| c.restart_count as u64).sum::<u64>();
-                let ready =
-                    status.phase.as_deref() == Some("Running") && statuses.iter().all(|c| c.ready);
-                if !ready {
-                    epoch
-                        .not_ready
-                        .push(format!("{ns}/{}", p.metadata.name.unwrap_or_default()));
-                }
+/// Reads the pods of `namespaces` (see [`PodEpoch`]).
+pub(super) async fn read_pods(
+    client: &kube::Client,
+    namespaces: &[String],
+) -> Result<PodEpoch, String> {
+    let mut epoch = PodEpoch::default();
+    for ns in namespaces {
+        let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+        let lp = ListParams::default();
+        let list = idempotent("list pods", || pods.list(&lp))
+            .await
+            .map_err(|e| format!("pods in {ns}: {e}"))?;
+        for p in list.items {
+            if p.metadata.deletion_timestamp.is_some() {
+                continue;
+            }
+            let status = p.status.unwrap_or_default();
+            let statuses = status.container_statuses.unwrap_or_default();
+            epoch.restarts += statuses.iter().map(|c| c.restart_count as u64).sum::<u64>();
+            let ready =
+                status.phase.as_deref() == Some("Running") && statuses.iter().all(|c| c.ready);
+            if !ready {
+                epoch
+                    .not_ready
+                    .push(format!("{ns}/{}", p.metadata.name.unwrap_or_default()));
             }
         }
-        Ok(epoch)
     }
-
-    /// Why a batch sent between `self` and `after` cannot count, if it cannot.
-    fn disturbed(&self, after: &PodEpoch) -> Option<String> {
-        if after.restarts != self.restarts {
-            return Some(format!(
-                "a container restarted during the batch (restarts {} -> {})",
-                self.restarts, after.restarts
-            ));
-        }
-        let down: Vec<&String> = self.not_ready.iter().chain(&after.not_ready).collect();
-        (!down.is_empty()).then(|| format!("pods not ready during the batch: {down:?}"))
-    }
+    Ok(epoch)
 }
 
 /// After pods restarted or were not ready: waits (bounded) until every pod of the namespaces
@@ -118,7 +59,7 @@ impl PodEpoch {
 async fn settle_pods(client: &kube::Client, namespaces: &[String]) {
     let until = tokio::time::Instant::now() + Duration::from_secs(60);
     while tokio::time::Instant::now() < until {
-        match PodEpoch::read(client, namespaces).await {
+        match read_pods(client, namespaces).await {
             Ok(e) if e.not_ready.is_empty() => break,
             _ => tokio::time::sleep(Duration::from_millis(200)).await,
         }
@@ -138,13 +79,6 @@ async fn settle_pods(client: &kube::Client, namespaces: &[String]) {
         tracing::debug!(error = %e, "no convergence after pods came back; sending anyway");
     }
 }
-
-/// Batches discarded because pods restarted or were not ready, per step, before it gives up.
-const DISTURBED_PER_STEP: u32 = 20;
-
-/// Broken batches in a row before the step gives up (an exec cut share of 0.2 makes eight in a
-/// row a 3e-6 event).
-const BROKEN_IN_A_ROW: u32 = 8;
 
 impl Source {
     async fn send(&self, requests: &[Request]) -> Result<Batch, String> {
@@ -286,174 +220,83 @@ async fn prepare(
     Ok((source, request))
 }
 
-/// Samples until the decision is made.
-#[allow(clippy::too_many_arguments)]
-pub async fn decide(
+/// A traffic step as the scenario wrote it, with the run's share of the error budget.
+pub(super) struct TrafficStep<'a> {
+    pub route: &'a Route,
+    pub method: &'a str,
+    pub headers: Vec<(String, String)>,
+    pub bindings: &'a Bindings,
+    pub outcomes: &'a Outcomes,
+    pub expectation: &'a Expectation,
+    pub tuning: &'a Tuning,
+    pub alpha: f64,
+    /// Each request's own time limit.
+    pub timeout: Duration,
+}
+
+/// The step's batches on a real cluster: its request from its source, and the pods of the
+/// scenario's namespaces.
+struct ClusterBatches<'a> {
+    client: &'a kube::Client,
+    source: Source,
+    request: Request,
+    namespaces: Vec<String>,
+}
+
+impl BatchSource for ClusterBatches<'_> {
+    async fn send(&self, n: usize) -> Result<Batch, String> {
+        self.source.send(&vec![self.request.clone(); n]).await
+    }
+
+    async fn pods(&self) -> Result<PodEpoch, String> {
+        read_pods(self.client, &self.namespaces).await
+    }
+
+    async fn settle(&self) {
+        settle_pods(self.client, &self.namespaces).await
+    }
+}
+
+/// Sends the step's requests until the decision is made.
+pub(super) async fn decide(
     client: &kube::Client,
-    route: &Route,
-    method: &str,
-    headers: Vec<(String, String)>,
-    bindings: &Bindings,
-    outcomes: &Outcomes,
-    expectation: &Expectation,
-    tuning: &Tuning,
-    alpha: f64,
-    timeout: Duration,
+    step: TrafficStep<'_>,
     curl_mode: CurlMode,
     last: &mut Option<PodEpoch>,
 ) -> Result<TrafficResult, TrafficFailure> {
-    let (source, request) =
-        prepare(client, route, method, headers, bindings, timeout, curl_mode).await?;
-    let policy = tuning
-        .policy(alpha.max(f64::MIN_POSITIVE))
-        .map_err(|e| e.to_string())?;
-    let plan = crate::stats::plan(expectation, &policy).map_err(|e| e.to_string())?;
-    let mut decider = Decider::new(&plan);
-    let mut transport_errors = 0u64;
-    let mut examples: BTreeMap<String, Example> = BTreeMap::new();
-    let mut broken_in_a_row = 0u32;
-    let mut disturbed_batches = 0u32;
-    let namespaces: Vec<String> = bindings.namespaces().map(str::to_string).collect();
-    let mut first_batch = true;
-    loop {
-        let n = decider.next_batch() as usize;
-        let batch = vec![request.clone(); n.max(1)];
-        // The state the previous batch ended in is this one's start: one pod list per batch.
-        // A step's first batch (and the one after a disturbance) reads afresh, and waits for
-        // the pods and proxies when a pod is not ready or restarted since the scenario's last
-        // reading (a restart before the step may still be on its way to the proxies).
-        let before = match last.take() {
-            Some(l) if !first_batch => l,
-            earlier => {
-                let now = PodEpoch::read(client, &namespaces).await?;
-                let moved = earlier.is_some_and(|e| e.restarts != now.restarts);
-                if now.not_ready.is_empty() && !moved {
-                    now
-                } else {
-                    settle_pods(client, &namespaces).await;
-                    PodEpoch::read(client, &namespaces).await?
-                }
-            }
-        };
-        first_batch = false;
-        let sent = source.send(&batch).await?;
-        let after = PodEpoch::read(client, &namespaces).await?;
-        // A batch sent while the cluster was in transition is discarded, and the cause is waited
-        // out: it does not count toward the broken-in-a-row limit, which is about the transport
-        // (its own, larger limit stops a cluster whose pods never settle).
-        let disturbed = before.disturbed(&after);
-        *last = Some(after);
-        if disturbed.is_some() {
-            // Waited out below; the next batch reads afresh.
-            first_batch = true;
-        }
-        let sent = match disturbed.clone() {
-            Some(why) => {
-                settle_pods(client, &namespaces).await;
-                disturbed_batches += 1;
-                if disturbed_batches > DISTURBED_PER_STEP {
-                    return Err(TrafficFailure {
-                        transport_errors,
-                        examples: examples.into_values().collect(),
-                        reason: format!(
-                            "{disturbed_batches} batches were sent while pods restarted or were not ready; the last: {why}"
-                        ),
-                    });
-                }
-                match sent {
-                    Batch::Samples(_) => Batch::Broken(why),
-                    broken => broken,
-                }
-            }
-            None => sent,
-        };
-        let samples = match sent {
-            Batch::Samples(s) => {
-                broken_in_a_row = 0;
-                s
-            }
-            Batch::Broken(why) => {
-                transport_errors += 1;
-                if disturbed.is_none() {
-                    broken_in_a_row += 1;
-                }
-                let e = examples
-                    .entry("broken batch (sent again)".into())
-                    .or_insert_with(|| Example {
-                        outcome: "broken batch (sent again)".into(),
-                        status: None,
-                        body: why.chars().take(300).collect(),
-                        count: 0,
-                    });
-                e.count += 1;
-                if broken_in_a_row >= BROKEN_IN_A_ROW {
-                    return Err(TrafficFailure {
-                        transport_errors,
-                        examples: examples.into_values().collect(),
-                        reason: format!(
-                            "{broken_in_a_row} batches in a row could not be sent or came back incomplete; the last: {why}"
-                        ),
-                    });
-                }
-                tracing::debug!(why = %why, "broken batch, sending it again");
-                tokio::time::sleep(Duration::from_millis(100) * broken_in_a_row.max(1)).await;
-                continue;
-            }
-        };
-        let mut counts = Counts::new();
-        for s in &samples {
-            match s {
-                Sample::Response(r) => {
-                    let body = r.body.text();
-                    let outcome = outcomes.classify(r.status, &r.headers, &body).to_string();
-                    counts.record(&outcome);
-                    if expectation.share(&outcome) == 0.0 {
-                        let e = examples.entry(outcome.clone()).or_insert_with(|| Example {
-                            outcome: outcome.clone(),
-                            status: Some(r.status),
-                            body: body.chars().take(300).collect(),
-                            count: 0,
-                        });
-                        e.count += 1;
-                    }
-                }
-                Sample::TransportError(t) => {
-                    transport_errors += 1;
-                    let e = examples
-                        .entry("transport error".into())
-                        .or_insert_with(|| Example {
-                            outcome: "transport error".into(),
-                            status: None,
-                            body: t.message.chars().take(300).collect(),
-                            count: 0,
-                        });
-                    e.count += 1;
-                }
-            }
-        }
-        if counts.total() == 0 {
-            let reason = format!(
-                "no HTTP response in a batch of {n}: {transport_errors} transport errors so far{}",
-                examples
-                    .get("transport error")
-                    .map(|e| format!(" (e.g. {})", e.body))
-                    .unwrap_or_default()
-            );
-            return Err(TrafficFailure {
-                reason,
-                transport_errors,
-                examples: examples.into_values().collect(),
-            });
-        }
-        match decider.observe(&counts) {
-            Progress::Continue(d) => decider = d,
-            Progress::Decided(verdict) => {
-                return Ok(TrafficResult {
-                    verdict: *verdict,
-                    transport_errors,
-                    examples: examples.into_values().collect(),
-                });
-            }
-        }
-    }
+    let policy = step
+        .tuning
+        .policy(step.alpha.max(f64::MIN_POSITIVE))
+        .map_err(|e| TrafficFailure::before_sending(e.to_string()))?;
+    let plan = crate::stats::plan(step.expectation, &policy)
+        .map_err(|e| TrafficFailure::before_sending(e.to_string()))?;
+    let (source, request) = prepare(
+        client,
+        step.route,
+        step.method,
+        step.headers,
+        step.bindings,
+        step.timeout,
+        curl_mode,
+    )
+    .await
+    .map_err(TrafficFailure::before_sending)?;
+    let batches = ClusterBatches {
+        client,
+        source,
+        request,
+        namespaces: step.bindings.namespaces().map(str::to_string).collect(),
+    };
+    let outcomes = step.outcomes;
+    let classify = move |r: &crate::traffic::Response, body: &str| {
+        outcomes.classify(r.status, &r.headers, body).to_string()
+    };
+    super::sampling::sample(
+        &batches,
+        &classify,
+        step.expectation,
+        Decider::new(&plan),
+        last,
+    )
+    .await
 }

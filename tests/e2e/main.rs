@@ -2,7 +2,7 @@
 //! harness's own runner. The cluster comes from the environment:
 //!
 //! - `HARNESS_E2E_CLUSTER`: `sim` (default) or `current`;
-//! - `HARNESS_E2E_SIM_PROFILE`: the simulator profile (default `tests/data/e2e-profile.yaml`);
+//! - `HARNESS_E2E_SIM_PROFILE`: the simulator profile (default: the fast profile, `crates/kube-sim/profiles/fast.yaml`);
 //! - `HARNESS_E2E_ALPHA`: the suite's false-failure budget (default 1e-3), split evenly over
 //!   the trials (Bonferroni), each of which splits its share over its steps.
 //!
@@ -45,7 +45,7 @@ fn main() {
     }
     let profile = std::env::var_os("HARNESS_E2E_SIM_PROFILE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("tests/data/e2e-profile.yaml"));
+        .unwrap_or_else(|| PathBuf::from(kube_sim::testing::FAST_PROFILE_PATH));
     let alpha: f64 = std::env::var("HARNESS_E2E_ALPHA")
         .ok()
         .and_then(|a| a.parse().ok())

@@ -175,11 +175,7 @@ async fn interrupted_run_removes_its_namespaces() {
         .spawn()
         .unwrap();
     // Let it create its namespaces and start the setup.
-    let kc = kube::config::Kubeconfig::read_from(&kubeconfig).unwrap();
-    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .unwrap();
-    let client = kube::Client::try_from(config).unwrap();
+    let client = super::support::client_for(&kubeconfig).await;
     let namespaces: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(client);
     let labelled = kube::api::ListParams::default().labels("harness.io/run");
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);

@@ -39,15 +39,12 @@ impl Default for Chaos {
     }
 }
 
-/// A profile that keeps runs short: pods start fast and servers answer at once.
+/// The fast profile (pods start fast, servers answer at once) with the run's seed.
 pub fn base_profile(seed: u64) -> SimProfile {
-    let mut p = SimProfile {
+    SimProfile {
         seed,
-        ..SimProfile::default()
-    };
-    p.pods.start_delay_ms = 100;
-    p.pods.processing_time_scale = 0.0;
-    p
+        ..kube_sim::testing::fast_profile()
+    }
 }
 
 pub fn chaos_profile(seed: u64, c: &Chaos) -> SimProfile {

@@ -37,12 +37,8 @@ async fn serve() -> Served {
         child,
         dir,
         kubeconfig,
-    } = serve_sim("pods: {start_delay_ms: 50, processing_time_scale: 0}\n").await;
-    let kc = kube::config::Kubeconfig::read_from(&kubeconfig).unwrap();
-    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .unwrap();
-    let client = kube::Client::try_from(config).unwrap();
+    } = serve_sim(kube_sim::testing::FAST_PROFILE_YAML).await;
+    let client = super::support::client_for(&kubeconfig).await;
     Served {
         _child: child,
         _dir: dir,

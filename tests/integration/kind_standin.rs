@@ -76,8 +76,7 @@ struct Standin {
 impl Standin {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let bin = write_standin(dir.path(), &root.join("tests/data/e2e-profile.yaml"));
+        let bin = write_standin(dir.path(), Path::new(kube_sim::testing::FAST_PROFILE_PATH));
         let mut paths = vec![bin];
         paths.extend(std::env::split_paths(
             &std::env::var_os("PATH").unwrap_or_default(),

@@ -11,6 +11,7 @@ mod interrupt;
 mod kind_standin;
 mod kube_ops;
 mod mesh;
+mod patch_steps;
 mod reports;
 mod secrets;
 mod support;

@@ -73,9 +73,9 @@ fn assert_clean(what: &str, text: &str, secrets: &[String]) {
 async fn no_credential_reaches_output_reports_or_artifacts() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // A deviation that makes a step fail, so that diagnostics and artifacts are written too.
-    let mut served = serve_sim(
-        "pods: {start_delay_ms: 50, processing_time_scale: 0}\nistio: {deviations: {abort_status: 503}}\n",
-    )
+    let mut served = serve_sim(&kube_sim::testing::fast_profile_yaml_with_deviations(
+        "abort_status: 503",
+    ))
     .await;
     let (dir, kubeconfig) = (&served.dir, served.kubeconfig.clone());
     let secrets = secrets(&std::fs::read_to_string(&kubeconfig).unwrap());

@@ -121,6 +121,15 @@ pub struct ServedSim {
     pub kubeconfig: std::path::PathBuf,
 }
 
+/// A kube-rs client from a kubeconfig file.
+pub async fn client_for(kubeconfig: &Path) -> kube::Client {
+    let kc = kube::config::Kubeconfig::read_from(kubeconfig).expect("the kubeconfig reads");
+    let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .expect("a client config");
+    kube::Client::try_from(config).expect("a client")
+}
+
 /// Starts `harness sim serve` with `profile_yaml` and waits for its ready line.
 pub async fn serve_sim(profile_yaml: &str) -> ServedSim {
     use tokio::io::AsyncBufReadExt;

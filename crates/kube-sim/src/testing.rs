@@ -11,18 +11,26 @@ use crate::{SimCluster, SimProfile};
 
 /// The profile tests use: pods start in 50 ms, apps answer at once, and configuration reaches
 /// every proxy within ~120 ms, so tests wait on conditions rather than on modelled delays.
-/// [`FAST_PROFILE_YAML`] is the same profile as a file for `--sim-profile`.
+/// [`FAST_PROFILE_PATH`] is the same profile as a file for `--sim-profile`.
 pub fn fast_profile() -> SimProfile {
     SimProfile::parse(FAST_PROFILE_YAML, "kube_sim::testing::FAST_PROFILE_YAML")
         .expect("the fast profile parses")
 }
 
-/// [`fast_profile`] as profile YAML, for tests that start the simulator through the CLI.
-pub const FAST_PROFILE_YAML: &str = "\
-pods: {start_delay_ms: 50, processing_time_scale: 0}
-istio:
-  propagation: {debounce_ms: 20, proxy_delay_min_ms: 10, proxy_delay_max_ms: 100}
-";
+/// [`fast_profile`] as profile YAML (`crates/kube-sim/profiles/fast.yaml`), for tests that
+/// start the simulator through the CLI.
+pub const FAST_PROFILE_YAML: &str = include_str!("../profiles/fast.yaml");
+
+/// [`FAST_PROFILE_YAML`] with the Istio deviations `deviations` (the inside of the
+/// `istio.deviations` flow mapping, e.g. `abort_status: 503`), for tests that run a scenario
+/// against a simulator that breaks what it covers.
+pub fn fast_profile_yaml_with_deviations(deviations: &str) -> String {
+    // The file ends inside its `istio:` mapping (checked by this crate's tests).
+    format!("{FAST_PROFILE_YAML}  deviations: {{{deviations}}}\n")
+}
+
+/// Where [`FAST_PROFILE_YAML`] is, for `--sim-profile`.
+pub const FAST_PROFILE_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/profiles/fast.yaml");
 
 /// A running simulated cluster with its admin kubeconfig written (0600) to a private temp
 /// dir. Dropping it stops the cluster and removes the dir.
@@ -134,4 +142,18 @@ pub fn gateway_api_crd_bundle(version: &str) -> String {
         .map(|c| serde_json::to_string(c).expect("a CRD serialises"))
         .collect::<Vec<_>>()
         .join("\n---\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_profile_takes_deviations() {
+        let yaml = fast_profile_yaml_with_deviations("abort_status: 503, gamma: false");
+        let p = SimProfile::parse(&yaml, "test").expect("a valid profile");
+        assert_eq!(p.istio.deviations.abort_status, Some(503));
+        assert!(!p.istio.deviations.gamma);
+        assert_eq!(p.pods.start_delay_ms, fast_profile().pods.start_delay_ms);
+    }
 }
