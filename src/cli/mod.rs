@@ -1,7 +1,6 @@
 //! The command line: argument parsing (clap) and dispatch to the library.
 
 mod kind;
-mod progress;
 mod run;
 mod scenarios;
 mod sim;
@@ -107,6 +106,22 @@ pub(crate) fn report_error(e: &(dyn std::error::Error + 'static)) {
         }
         source = s.source();
     }
+}
+
+/// An error with its causes as one line (`a: b: c`), each text once, for reports that hold the
+/// cause in one field.
+pub(crate) fn error_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
 }
 
 #[cfg(test)]

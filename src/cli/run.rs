@@ -1,14 +1,20 @@
-//! `harness run`: scenarios against a cluster, reports to the console, JUnit, JSON and the
-//! GitHub step summary.
+//! `harness run`: scenarios against a cluster, reported as they run and written however the
+//! run ends: completed, stopped by SIGINT/SIGTERM (then the cluster is cleaned up), or not
+//! made at all. The wiring only: the runner is `crate::run`, the reporters `crate::report`.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
+use clap::ValueEnum;
+
 use crate::cluster::{ClusterKind, ClusterSpec, KindSpec};
-use crate::exit;
-use crate::report;
-use crate::run::{RunError, RunOptions};
+use crate::exit::{self, Signal};
+use crate::report::{
+    ClusterInfo, ConsoleReporter, JsonReporter, JunitReporter, MarkdownReporter, ProgressReporter,
+    ReportError, Reporters, RunEnd, RunRecord, RunSettings, SetupError,
+};
+use crate::run::{Events, RunError, RunOptions, ScenarioList};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -130,142 +136,127 @@ pub async fn run(args: RunArgs) -> u8 {
         keep_on_failure: args.keep_on_failure,
         run_label: crate::scenario::RunId::random().as_str().to_string(),
     };
-    let completed = std::sync::Arc::new(std::sync::Mutex::new(Completed::default()));
-    let total_steps: usize = crate::scenario::load(&options.paths)
-        .map(|all| {
-            all.iter()
-                .filter(|s| {
-                    options
-                        .filter
-                        .as_deref()
-                        .is_none_or(|f| s.name().contains(f))
-                })
-                .map(|s| s.steps().len())
-                .sum()
-        })
-        .unwrap_or(0);
-    let progress = std::sync::Arc::new(super::progress::Progress::new(total_steps as u64));
-    let (events, mut rx) = crate::run::Events::channel();
-    let console = {
-        let progress = progress.clone();
-        let completed = completed.clone();
-        tokio::spawn(async move {
-            use crate::run::RunEvent;
-            while let Some(event) = rx.recv().await {
-                match event {
-                    RunEvent::StepStarted { scenario, step } => {
-                        progress.started(&scenario.name, &step)
-                    }
-                    RunEvent::StepFinished { scenario, report } => {
-                        progress.line(&report::step_line(&scenario.name, &report));
-                        completed
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .record(&scenario.name, &report.outcome);
-                    }
-                    _ => {}
-                }
-            }
-        })
+    let mut reporters = reporters(&options, args.junit, args.json);
+    // Loaded once, before any cluster: errors in the scenarios end the command here.
+    let list = match ScenarioList::load(&options.paths, options.filter.as_deref()) {
+        Ok(list) => list,
+        Err(e) => return could_not_run(reporters, &e),
     };
-    let running = crate::run::run(&options, events);
-    let result = tokio::select! {
-        r = running => r,
-        code = signals.next() => {
-            let done = completed.lock().unwrap_or_else(|e| e.into_inner()).summary();
-            eprintln!("completed before the interrupt: {done}");
-            return cleanup_after_signal(&options, code, &mut signals).await;
+    let (events, mut rx) = Events::channel();
+    // Boxed so that a signal can drop it (and the simulated cluster with it) before cleanup.
+    let mut running = Box::pin(crate::run::run_list(&options, list, events));
+    // The events are reported in this task, between polls of the run: nothing to join or
+    // lock when the run ends, whichever way.
+    let ended = loop {
+        tokio::select! {
+            biased;
+            Some(event) = rx.recv() => reporters.event(&event),
+            result = &mut running => break Ok(result),
+            signal = signals.next() => break Err(signal),
         }
     };
-    // The run's sender is gone with its future: the console has every line once it drains.
-    let _ = console.await;
-    progress.finish();
-    let report = match result {
-        Ok(r) => r,
-        Err(RunError::Scenarios(errors)) => {
-            eprintln!("{errors}");
-            return exit::RUN_ERROR;
-        }
-        Err(e) => {
-            super::report_error(&e);
-            return exit::RUN_ERROR;
-        }
+    if ended.is_err() {
+        // Its event senders go with it: what it sent is all in the channel.
+        drop(running);
+    }
+    while let Ok(event) = rx.try_recv() {
+        reporters.event(&event);
+    }
+    let end = match ended {
+        Ok(Ok(report)) => RunEnd::Completed(Box::new(report)),
+        Ok(Err(e)) => return could_not_run(reporters, &e),
+        Err(signal) => RunEnd::Interrupted(signal),
     };
-    println!("{}", report::summary_line(&report));
-    if let Some(t) = &report.teardown {
-        println!("{t}");
-    }
-    let mut code = report.exit_code();
-    if let Some(path) = &args.junit {
-        let written = report::to_junit(&report)
-            .to_string()
-            .map_err(|e| std::io::Error::other(e.to_string()))
-            .and_then(|xml| report::write_atomically(path, &xml));
-        if let Err(e) = written {
-            eprintln!(
-                "error: failed to write the JUnit report {}: {e}",
-                path.display()
-            );
-            code = code.max(exit::RUN_ERROR);
-        }
-    }
-    if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&report).unwrap_or_default();
-        if let Err(e) = report::write_atomically(path, &text) {
-            eprintln!(
-                "error: failed to write the JSON report {}: {e}",
-                path.display()
-            );
-            code = code.max(exit::RUN_ERROR);
-        }
-    }
-    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
-        use std::io::Write;
-        let md = report::to_markdown(&report);
-        let appended = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .and_then(|mut f| f.write_all(md.as_bytes()));
-        if let Err(e) = appended {
-            eprintln!("warning: failed to write $GITHUB_STEP_SUMMARY: {e}");
-        }
+    // On a signal too the reports are written first: they take milliseconds, the cleanup
+    // after them up to two minutes, and a second signal may cut that short.
+    let (report, errors) = reporters.finish(end);
+    let code = written(report.exit_code(), &errors);
+    if let Some(signal) = report.interrupted {
+        return cleanup_after_signal(&options, signal, &mut signals).await;
     }
     code
 }
 
-/// What the run showed before a signal: the steps of the scenarios that ended.
-#[derive(Default)]
-struct Completed {
-    scenarios: std::collections::BTreeSet<String>,
-    passed: usize,
-    failed: usize,
-    errors: usize,
-    skipped: usize,
+/// Every reporter this run asked for: the bar (on a terminal) before the console, so that the
+/// bar is gone when the summary is printed; JUnit and JSON when asked; Markdown when GitHub
+/// Actions gives a step summary file.
+fn reporters(options: &RunOptions, junit: Option<PathBuf>, json: Option<PathBuf>) -> Reporters {
+    let settings = RunSettings {
+        seed: options.seed,
+        alpha: options.alpha,
+    };
+    let mut reporters = Reporters::new(RunRecord::new(settings, cluster_asked(&options.cluster)));
+    let progress = ProgressReporter::for_terminal();
+    let bar = progress.as_ref().map(ProgressReporter::bar);
+    if let Some(p) = progress {
+        reporters.add(p);
+    }
+    reporters.add(ConsoleReporter::terminal(bar));
+    if let Some(path) = junit {
+        reporters.add(JunitReporter::new(path));
+    }
+    if let Some(path) = json {
+        reporters.add(JsonReporter::new(path));
+    }
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        reporters.add(MarkdownReporter::new(path.into()));
+    }
+    reporters
 }
 
-impl Completed {
-    fn record(&mut self, scenario: &str, outcome: &crate::report::StepOutcome) {
-        use crate::report::StepOutcome as O;
-        self.scenarios.insert(scenario.to_string());
-        match outcome {
-            O::Passed => self.passed += 1,
-            O::Failed { .. } => self.failed += 1,
-            O::Error { .. } => self.errors += 1,
-            O::Skipped { .. } => self.skipped += 1,
+/// The cluster as asked for, before it is reached: what a report of a run that never reached
+/// it can say.
+fn cluster_asked(spec: &ClusterSpec) -> ClusterInfo {
+    let name = match spec.kind {
+        ClusterKind::Kind => format!("kind-{}", spec.kind_spec.name),
+        ClusterKind::Sim => "sim".to_string(),
+        ClusterKind::Current => spec
+            .context
+            .clone()
+            .or_else(|| spec.kubeconfig.as_ref().map(|p| p.display().to_string()))
+            .unwrap_or_else(|| "current".to_string()),
+    };
+    let kind = spec
+        .kind
+        .to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default();
+    ClusterInfo {
+        kind,
+        name,
+        ..Default::default()
+    }
+}
+
+/// The run could not be made: the error with its causes (or the scenarios' diagnostics) on
+/// stderr, and every report says so. Exit 2.
+fn could_not_run(reporters: Reporters, e: &RunError) -> u8 {
+    match e {
+        RunError::Scenarios(errors) => eprintln!("{errors}"),
+        e => super::report_error(e),
+    }
+    let error = SetupError {
+        stage: e.stage(),
+        cause: super::error_text(e),
+    };
+    let (_, errors) = reporters.finish(RunEnd::SetupFailed(error));
+    written(exit::RUN_ERROR, &errors)
+}
+
+/// Prints the reports that could not be written; a missing report makes the exit code 2 at
+/// least (a signal's 130 or 143 stays).
+fn written(code: u8, errors: &[ReportError]) -> u8 {
+    let mut code = code;
+    for e in errors {
+        if e.is_fatal() {
+            super::report_error(e);
+            code = code.max(exit::RUN_ERROR);
+        } else {
+            eprint!("warning: ");
+            super::report_error(e);
         }
     }
-
-    fn summary(&self) -> String {
-        format!(
-            "{} scenarios ({} passed, {} failed, {} errors, {} skipped steps; their lines are above); the rest did not finish",
-            self.scenarios.len(),
-            self.passed,
-            self.failed,
-            self.errors,
-            self.skipped
-        )
-    }
+    code
 }
 
 /// SIGINT and SIGTERM, registered once before the run starts: from then on neither kills the
@@ -290,8 +281,8 @@ impl Signals {
         }
     }
 
-    /// Resolves with the exit code of the next SIGINT (130) or SIGTERM (143).
-    async fn next(&mut self) -> u8 {
+    /// Resolves with the next SIGINT or SIGTERM.
+    async fn next(&mut self) -> Signal {
         async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
             if let Some(s) = s
                 && s.recv().await.is_some()
@@ -302,15 +293,17 @@ impl Signals {
         }
         let (int, term) = (&mut self.int, &mut self.term);
         tokio::select! {
-            _ = recv(int) => 130,
-            _ = recv(term) => 143,
+            _ = recv(int) => Signal::Interrupt,
+            _ = recv(term) => Signal::Terminate,
         }
     }
 }
 
-/// After a signal the run future is dropped (a simulated cluster goes with it); on a real
-/// cluster this run's namespaces are deleted, within a bound, unless a second signal says stop.
-async fn cleanup_after_signal(options: &RunOptions, code: u8, signals: &mut Signals) -> u8 {
+/// After a signal the run future is dropped (a simulated cluster goes with it) and the reports
+/// are written; on a real cluster this run's namespaces are then deleted, within a bound,
+/// unless a second signal says stop. Returns the signal's exit code.
+async fn cleanup_after_signal(options: &RunOptions, signal: Signal, signals: &mut Signals) -> u8 {
+    let code = signal.exit_code();
     eprintln!(
         "interrupted: removing this run's namespaces ({}={}); interrupt again to stop at once",
         crate::run::RUN_LABEL,

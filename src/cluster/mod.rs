@@ -10,7 +10,7 @@ use std::time::Duration;
 
 pub use kind::KindSpec;
 
-use crate::report::ClusterInfo;
+use crate::report::{ClusterInfo, SimInfo};
 use kube_sim::{SimCluster, SimProfile};
 
 /// Which cluster a run uses (`--cluster`).
@@ -154,6 +154,7 @@ impl ClusterHandle {
                 kind: "kind".into(),
                 name: format!("kind-{}", backend.name()),
                 versions: Default::default(),
+                sim: None,
             },
             _sim: None,
             _dir: None,
@@ -226,9 +227,13 @@ impl ClusterHandle {
     }
 
     async fn sim(profile: Option<&Path>) -> Result<Self, ClusterError> {
-        let profile = match profile {
-            Some(p) => SimProfile::load(p)?,
-            None => SimProfile::default(),
+        let (profile, profile_name) = match profile {
+            Some(p) => (SimProfile::load(p)?, p.display().to_string()),
+            None => (SimProfile::default(), "default".to_string()),
+        };
+        let sim_info = SimInfo {
+            profile: profile_name,
+            deviations: profile.deviations(),
         };
         let sim =
             SimCluster::start(profile, std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
@@ -243,6 +248,7 @@ impl ClusterHandle {
                 kind: "sim".into(),
                 name: format!("sim@{}", sim.addr()),
                 versions: Default::default(),
+                sim: Some(sim_info),
             },
             _sim: Some(sim),
             _dir: Some(dir),
@@ -293,6 +299,7 @@ impl ClusterHandle {
                 kind: "current".into(),
                 name: spec.context.clone().unwrap_or(name),
                 versions: Default::default(),
+                sim: None,
             },
             _sim: None,
             _dir: None,
@@ -356,6 +363,11 @@ mod tests {
         let path = sim.kubeconfig().unwrap().to_path_buf();
         let v = sim.client().apiserver_version().await.unwrap();
         assert_eq!(v.minor, "33");
+        let named = sim.info().sim.clone().unwrap();
+        assert_eq!(
+            (named.profile.as_str(), named.deviations.len()),
+            ("default", 0)
+        );
         // The same cluster through its kubeconfig, as `--cluster current --kubeconfig` sees it.
         let current = ClusterHandle::connect(&ClusterSpec {
             kubeconfig: Some(path.clone()),
@@ -373,6 +385,11 @@ mod tests {
             v.git_version
         );
         assert_eq!(current.info().kind, "current");
+        assert_eq!(
+            current.info().sim,
+            None,
+            "only the simulator names a profile"
+        );
         drop(current);
         drop(sim);
         assert!(

@@ -2,9 +2,12 @@
 //! testcase per step, the evidence as properties, and on failure the distribution table,
 //! examples and diagnostics in the failure's description.
 
+use std::path::PathBuf;
+
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::model::{RunReport, StepOutcome, StepReport};
+use super::reporter::{ReportError, Reporter};
 
 fn properties(step: &StepReport) -> Vec<Property> {
     let mut props = Vec::new();
@@ -91,48 +94,84 @@ fn description(step: &StepReport) -> String {
     text
 }
 
-/// The JUnit document.
+/// What every suite says about the run: cluster, versions, simulator profile, settings, and
+/// how the run ended when it did not complete.
+fn run_properties(report: &RunReport) -> Vec<Property> {
+    let v = &report.cluster.versions;
+    let mut props = vec![
+        Property::new("cluster.kind", report.cluster.kind.clone()),
+        Property::new("cluster.name", report.cluster.name.clone()),
+        Property::new("kubernetes", v.kubernetes.clone().unwrap_or_default()),
+        Property::new("istio", v.istio.clone().unwrap_or_default()),
+        Property::new("gateway_api", v.gateway_api.clone().unwrap_or_default()),
+    ];
+    if let Some(sim) = &report.cluster.sim {
+        props.push(Property::new("sim.profile", sim.profile.clone()));
+        props.push(Property::new("sim.deviations", sim.deviations.join("; ")));
+    }
+    props.push(Property::new("seed", report.seed.to_string()));
+    props.push(Property::new("run_alpha", format!("{:e}", report.alpha)));
+    if let Some(signal) = report.interrupted {
+        props.push(Property::new("interrupted", signal.name()));
+    }
+    if let Some(dir) = &report.artifacts {
+        props.push(Property::new("artifacts", dir.clone()));
+    }
+    props
+}
+
+fn status(st: &StepReport) -> TestCaseStatus {
+    match &st.outcome {
+        StepOutcome::Passed => TestCaseStatus::success(),
+        // A step never reached is skipped in JUnit's terms; its message says why.
+        StepOutcome::Skipped { reason } | StepOutcome::NotRun { reason } => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(reason.clone());
+            s
+        }
+        StepOutcome::Failed { reason } | StepOutcome::Error { reason } => {
+            let kind = if matches!(st.outcome, StepOutcome::Failed { .. }) {
+                NonSuccessKind::Failure
+            } else {
+                NonSuccessKind::Error
+            };
+            let mut s = TestCaseStatus::non_success(kind);
+            s.set_message(reason.clone());
+            s.set_description(description(st));
+            s
+        }
+    }
+}
+
+/// The JUnit document: a testsuite per scenario and a testcase per step; for a run that could
+/// not be made, one suite `harness` with one errored testcase named after the stage that
+/// failed (`cluster-setup`, `input-check`), so that CI shows the cause where it shows tests.
 pub fn to_junit(report: &RunReport) -> Report {
     let mut junit = Report::new("harness");
     junit.set_time(report.duration);
+    if let Some(e) = &report.setup_error {
+        let mut suite = TestSuite::new("harness");
+        suite.add_properties(run_properties(report));
+        let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+        s.set_message(e.cause.clone());
+        s.set_description(format!(
+            "the run could not be made ({}): {}",
+            e.stage.name(),
+            e.cause
+        ));
+        let mut case = TestCase::new(e.stage.name(), s);
+        case.set_classname("harness");
+        suite.add_test_case(case);
+        junit.add_test_suite(suite);
+        return junit;
+    }
     for sc in &report.scenarios {
         let mut suite = TestSuite::new(sc.name.clone());
         suite.set_time(sc.duration);
-        let v = &report.cluster.versions;
-        suite.add_properties([
-            Property::new("cluster.kind", report.cluster.kind.clone()),
-            Property::new("cluster.name", report.cluster.name.clone()),
-            Property::new("kubernetes", v.kubernetes.clone().unwrap_or_default()),
-            Property::new("istio", v.istio.clone().unwrap_or_default()),
-            Property::new("gateway_api", v.gateway_api.clone().unwrap_or_default()),
-            Property::new("seed", report.seed.to_string()),
-            Property::new("run_alpha", format!("{:e}", report.alpha)),
-            Property::new("source", sc.source.clone()),
-        ]);
-        if let Some(dir) = &report.artifacts {
-            suite.add_property(Property::new("artifacts", dir.clone()));
-        }
+        suite.add_properties(run_properties(report));
+        suite.add_property(Property::new("source", sc.source.clone()));
         for st in &sc.steps {
-            let status = match &st.outcome {
-                StepOutcome::Passed => TestCaseStatus::success(),
-                StepOutcome::Skipped { reason } => {
-                    let mut s = TestCaseStatus::skipped();
-                    s.set_message(reason.clone());
-                    s
-                }
-                StepOutcome::Failed { reason } | StepOutcome::Error { reason } => {
-                    let kind = if matches!(st.outcome, StepOutcome::Failed { .. }) {
-                        NonSuccessKind::Failure
-                    } else {
-                        NonSuccessKind::Error
-                    };
-                    let mut s = TestCaseStatus::non_success(kind);
-                    s.set_message(reason.clone());
-                    s.set_description(description(st));
-                    s
-                }
-            };
-            let mut case = TestCase::new(st.name.clone(), status);
+            let mut case = TestCase::new(st.name.clone(), status(st));
             case.set_classname(sc.name.clone());
             case.set_time(st.duration);
             case.add_properties(properties(st));
@@ -141,6 +180,33 @@ pub fn to_junit(report: &RunReport) -> Report {
         junit.add_test_suite(suite);
     }
     junit
+}
+
+/// Writes [`to_junit`] to a file (atomically) at the end of the run, however it ended.
+pub struct JunitReporter {
+    path: PathBuf,
+}
+
+impl JunitReporter {
+    pub fn new(path: PathBuf) -> Self {
+        Self { path }
+    }
+}
+
+impl Reporter for JunitReporter {
+    fn finish(&mut self, report: &RunReport) -> Result<(), ReportError> {
+        let xml = to_junit(report)
+            .to_string()
+            .map_err(|e| ReportError::Serialize {
+                what: "JUnit",
+                source: Box::new(e),
+            })?;
+        super::write_atomically(&self.path, &xml).map_err(|source| ReportError::Write {
+            what: "JUnit",
+            path: self.path.clone(),
+            source,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -155,13 +221,14 @@ mod tests {
             cluster: ClusterInfo {
                 kind: "sim".into(),
                 name: "harness".into(),
-                versions: Default::default(),
+                ..Default::default()
             },
             seed: 7,
             alpha: 1e-3,
             started: "2026-11-27T10:00:00Z".into(),
             duration: Duration::from_secs(3),
             interrupted: None,
+            setup_error: None,
             artifacts: Some("artifacts".into()),
             teardown: None,
             scenarios: vec![ScenarioReport {
@@ -229,8 +296,12 @@ mod tests {
             2
         );
         let mut r = report(StepOutcome::Passed);
-        r.interrupted = Some("SIGINT".into());
-        assert_eq!(r.exit_code(), 2);
+        r.interrupted = Some(crate::exit::Signal::Interrupt);
+        assert_eq!(
+            r.exit_code(),
+            130,
+            "a signal's own code, as the shell reports it"
+        );
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(
             json["scenarios"][0]["steps"][0]["outcome"]["result"],

@@ -1,13 +1,18 @@
-//! The Markdown summary written to `$GITHUB_STEP_SUMMARY` when it is set.
+//! The Markdown summary, appended to `$GITHUB_STEP_SUMMARY` when it is set: the run's header
+//! (cluster, versions, simulator profile), its counts, a table of steps, and how the run ended
+//! when it did not complete.
+
+use std::path::PathBuf;
 
 use super::model::{RunReport, StepOutcome};
+use super::reporter::{ReportError, Reporter};
 
 /// A table of scenarios and steps, then the reasons of failures.
 pub fn to_markdown(report: &RunReport) -> String {
-    let (p, f, e, s) = report.counts();
+    let stats = report.stats();
     let v = &report.cluster.versions;
     let mut md = format!(
-        "## Istio + Gateway API conformance\n\ncluster `{}` ({}), Kubernetes {}, Istio {}, Gateway API {} · seed {} · run alpha {:.0e}\n\n**{p} passed, {f} failed, {e} errors, {s} skipped**\n\n| scenario | step | result | n | detail |\n|---|---|---|---|---|\n",
+        "## Istio + Gateway API conformance\n\ncluster `{}` ({}), Kubernetes {}, Istio {}, Gateway API {} · seed {} · run alpha {:.0e}\n",
         report.cluster.name,
         report.cluster.kind,
         v.kubernetes.as_deref().unwrap_or("?"),
@@ -16,6 +21,28 @@ pub fn to_markdown(report: &RunReport) -> String {
         report.seed,
         report.alpha,
     );
+    if let Some(sim) = &report.cluster.sim {
+        let deviations = if sim.deviations.is_empty() {
+            "no deviation".to_string()
+        } else {
+            format!("deviations: `{}`", sim.deviations.join("`, `"))
+        };
+        md.push_str(&format!(
+            "\nsimulator profile `{}`, {deviations}\n",
+            sim.profile
+        ));
+    }
+    if let Some(e) = &report.setup_error {
+        md.push_str(&format!(
+            "\n**The run could not be made** ({}): {}\n",
+            e.stage.name(),
+            e.cause
+        ));
+        return md;
+    }
+    md.push_str(&format!(
+        "\n**{stats}**\n\n| scenario | step | result | n | detail |\n|---|---|---|---|---|\n"
+    ));
     let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
     for sc in &report.scenarios {
         for st in &sc.steps {
@@ -30,6 +57,7 @@ pub fn to_markdown(report: &RunReport) -> String {
                 StepOutcome::Failed { reason } => ("❌ fail", reason.clone()),
                 StepOutcome::Error { reason } => ("⚠️ error", reason.clone()),
                 StepOutcome::Skipped { reason } => ("⏭ skip", reason.clone()),
+                StepOutcome::NotRun { reason } => ("⏹ not run", reason.clone()),
             };
             let n = st
                 .verdict
@@ -44,8 +72,38 @@ pub fn to_markdown(report: &RunReport) -> String {
             ));
         }
     }
-    if let Some(why) = &report.interrupted {
-        md.push_str(&format!("\nInterrupted: {why}\n"));
+    if let Some(signal) = report.interrupted {
+        md.push_str(&format!(
+            "\nInterrupted by {signal}: {} steps did not run.\n",
+            stats.not_run
+        ));
     }
     md
+}
+
+/// Appends [`to_markdown`] to a file at the end of the run, however it ended. Appending, not
+/// replacing: GitHub gives every step of a job the same summary file.
+pub struct MarkdownReporter {
+    path: PathBuf,
+}
+
+impl MarkdownReporter {
+    pub fn new(path: PathBuf) -> Self {
+        Self { path }
+    }
+}
+
+impl Reporter for MarkdownReporter {
+    fn finish(&mut self, report: &RunReport) -> Result<(), ReportError> {
+        use std::io::Write;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .and_then(|mut f| f.write_all(to_markdown(report).as_bytes()))
+            .map_err(|source| ReportError::StepSummary {
+                path: self.path.clone(),
+                source,
+            })
+    }
 }

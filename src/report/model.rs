@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::stats::RunStats;
+use crate::exit::Signal;
 use crate::stats::Verdict;
 
 /// Where the run happened.
@@ -15,6 +17,19 @@ pub struct ClusterInfo {
     /// The kubeconfig context or cluster name (never credentials).
     pub name: String,
     pub versions: Versions,
+    /// On the simulator: the profile it runs and what that profile breaks on purpose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sim: Option<SimInfo>,
+}
+
+/// The simulated cluster's profile, named in every report: a run against a simulator that
+/// deviates from Istio on purpose must not read like a run against a faithful one.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct SimInfo {
+    /// The `--sim-profile` file, or `default`.
+    pub profile: String,
+    /// Each deliberate deviation the profile turns on, as `name: value`.
+    pub deviations: Vec<String>,
 }
 
 /// The versions detected in the cluster.
@@ -37,8 +52,12 @@ pub enum StepOutcome {
     /// The step could not be carried out: apply failed, a wait timed out, no traffic got through
     /// (exit code 2 unless some other scenario failed).
     Error { reason: String },
-    /// Not run (version-dependent step out of range, filtered, or an earlier step failed).
+    /// Not run on purpose (version-dependent step out of range, filtered, or an earlier step
+    /// failed).
     Skipped { reason: String },
+    /// Never reached: the run stopped before it (a signal). Kept apart from `Skipped` because a
+    /// skip is a decision and this is a gap (exit code 2 at least).
+    NotRun { reason: String },
 }
 
 /// A response kept as an example of an outcome (typically an unexpected one).
@@ -89,6 +108,11 @@ pub struct ScenarioReport {
 }
 
 impl ScenarioReport {
+    /// The counts of this scenario's steps.
+    pub fn stats(&self) -> RunStats {
+        self.steps.iter().map(|s| &s.outcome).collect()
+    }
+
     pub fn passed(&self) -> bool {
         self.steps
             .iter()
@@ -108,8 +132,11 @@ pub struct RunReport {
     #[serde(with = "secs")]
     pub duration: Duration,
     pub scenarios: Vec<ScenarioReport>,
-    /// Set when the run was interrupted; the report then holds what completed.
-    pub interrupted: Option<String>,
+    /// Set when a signal stopped the run: the report then holds the steps that finished, and
+    /// marks the others [`StepOutcome::NotRun`].
+    pub interrupted: Option<Signal>,
+    /// Set when the run could not be made (no scenario ran).
+    pub setup_error: Option<SetupError>,
     /// The `--artifacts` directory, when failure diagnostics were written there.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub artifacts: Option<String>,
@@ -119,34 +146,49 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    fn steps(&self) -> impl Iterator<Item = &StepReport> {
-        self.scenarios.iter().flat_map(|s| &s.steps)
+    /// The counts of every step of every scenario.
+    pub fn stats(&self) -> RunStats {
+        self.scenarios.iter().map(ScenarioReport::stats).sum()
     }
 
-    /// Counts of passed, failed, errored and skipped steps.
-    pub fn counts(&self) -> (usize, usize, usize, usize) {
-        let mut c = (0, 0, 0, 0);
-        for s in self.steps() {
-            match s.outcome {
-                StepOutcome::Passed => c.0 += 1,
-                StepOutcome::Failed { .. } => c.1 += 1,
-                StepOutcome::Error { .. } => c.2 += 1,
-                StepOutcome::Skipped { .. } => c.3 += 1,
-            }
-        }
-        c
-    }
-
-    /// 1 when any step failed (Istio misbehaved), else 2 when any step could not be made or the
-    /// run was interrupted, else 0 (DESIGN.md: a user must tell the two apart at a glance).
+    /// The process exit code: a signal's own code; 2 when the run could not be made; else the
+    /// code of the counts ([`RunStats::exit_code`]: 1 failed, 2 errors or not run, 0).
     pub fn exit_code(&self) -> u8 {
-        let (_, failed, errors, _) = self.counts();
-        if failed > 0 {
-            crate::exit::SCENARIO_FAILED
-        } else if errors > 0 || self.interrupted.is_some() {
+        if let Some(signal) = self.interrupted {
+            signal.exit_code()
+        } else if self.setup_error.is_some() {
             crate::exit::RUN_ERROR
         } else {
-            crate::exit::SUCCESS
+            self.stats().exit_code()
+        }
+    }
+}
+
+/// Why a run could not be made, and at which stage: reports show it in place of the steps (the
+/// JUnit report as one errored test case named after the stage).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SetupError {
+    pub stage: SetupStage,
+    /// The error with its causes, one sentence.
+    pub cause: String,
+}
+
+/// Where a run that could not be made stopped.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum SetupStage {
+    /// The scenarios, the filter or the error budget were refused before any cluster was made.
+    InputCheck,
+    /// The cluster could not be made, reached or read (kubeconfig, kind, Istio's version).
+    ClusterSetup,
+}
+
+impl SetupStage {
+    /// `input-check` or `cluster-setup`: the JUnit test case's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SetupStage::InputCheck => "input-check",
+            SetupStage::ClusterSetup => "cluster-setup",
         }
     }
 }

@@ -10,13 +10,18 @@
 use crate::report::{ClusterInfo, ScenarioReport, StepReport};
 
 /// One thing that happened during a run.
+///
+/// How the run ended is not an event: a signal drops the runner's future before it could say
+/// so, and a set-up failure is the runner's `Err`. The caller knows both, and tells the
+/// reporters through [`crate::report::Reporters::finish`].
 #[derive(Debug, Clone)]
 pub enum RunEvent {
-    /// The cluster is connected and its versions are known; `planned` counts what will run.
-    RunStarted {
-        cluster: ClusterInfo,
-        planned: Planned,
-    },
+    /// What will run, known once the scenarios are loaded and before any cluster is made: a run
+    /// stopped while a kind cluster is created still names every step it did not run.
+    RunPlanned { planned: Planned },
+    /// The cluster is connected and its versions are known (and, on the simulator, its profile
+    /// and deviations).
+    RunStarted { cluster: ClusterInfo },
     /// A scenario begins (its namespaces are about to be created).
     ScenarioStarted {
         scenario: ScenarioId,
@@ -42,11 +47,28 @@ pub struct ScenarioId {
     pub file: String,
 }
 
-/// What a run will do, known once the cluster's Istio version picks each scenario's steps.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What a run will do: every scenario with every step, in the order they are reported. Steps
+/// that the cluster's Istio version rules out are still listed (they are reported skipped).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Planned {
-    pub scenarios: usize,
-    pub steps: usize,
+    pub scenarios: Vec<PlannedScenario>,
+}
+
+impl Planned {
+    /// All steps of all scenarios.
+    pub fn steps(&self) -> usize {
+        self.scenarios.iter().map(|s| s.steps.len()).sum()
+    }
+}
+
+/// One scenario a run will run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedScenario {
+    pub id: ScenarioId,
+    pub description: String,
+    pub source: String,
+    /// Its steps' names, in order.
+    pub steps: Vec<String>,
 }
 
 /// The runner's side of the event channel. Cloned into every scenario; sending never blocks

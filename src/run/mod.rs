@@ -18,15 +18,16 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::cluster::{ClusterHandle, ClusterSpec};
-use crate::report::{RunReport, ScenarioReport, StepOutcome, StepReport};
+use crate::report::{RunReport, ScenarioReport, SetupStage, StepOutcome, StepReport};
 use crate::scenario::{IstioVersion, RunId, Scenario, ScenarioPlan, StepPlan};
 use crate::stats::ErrorBudget;
 
-pub use event::{Events, Planned, RunEvent, ScenarioId};
+pub use event::{Events, Planned, PlannedScenario, RunEvent, ScenarioId};
 
 /// What `harness run` was asked to do.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
+    /// Scenario files or directories, read by [`run`] ([`run_list`] takes them loaded).
     pub paths: Vec<PathBuf>,
     pub cluster: ClusterSpec,
     /// The run-wide false-failure budget.
@@ -34,7 +35,7 @@ pub struct RunOptions {
     pub seed: u64,
     /// Scenarios run in parallel, each in its own namespaces.
     pub jobs: usize,
-    /// Only scenarios whose name contains this.
+    /// Only scenarios whose name contains this (read by [`run`], as `paths`).
     pub filter: Option<String>,
     /// Keep the namespaces of a failed scenario for a post-mortem.
     pub keep_on_failure: bool,
@@ -89,23 +90,86 @@ pub enum RunError {
     NothingToRun(String),
 }
 
-/// Runs every scenario under `options.paths` and reports what happened; `events` hears of
-/// every scenario and step as it starts and ends.
-pub async fn run(options: &RunOptions, events: Events) -> Result<RunReport, RunError> {
-    let started_at = jiff::Timestamp::now().to_string();
-    let t0 = Instant::now();
-    let mut scenarios = crate::scenario::load(&options.paths).map_err(RunError::Scenarios)?;
-    if let Some(f) = &options.filter {
-        scenarios.retain(|s| s.name().contains(f.as_str()));
-        if scenarios.is_empty() {
-            return Err(RunError::NothingToRun(f.clone()));
+impl RunError {
+    /// Where the run stopped: before any cluster was made, or while making or reading it.
+    pub fn stage(&self) -> SetupStage {
+        match self {
+            RunError::Scenarios(_) | RunError::Budget(_) | RunError::NothingToRun(_) => {
+                SetupStage::InputCheck
+            }
+            RunError::Cluster(_) | RunError::IstioVersion(_) => SetupStage::ClusterSetup,
         }
     }
+}
+
+/// The scenarios a run runs: loaded, checked and filtered once, before any cluster is made
+/// (nextest's runner takes a built test list the same way). The CLI makes it first, so that
+/// scenario errors print their diagnostics and end the command before a cluster exists.
+#[derive(Debug)]
+pub struct ScenarioList {
+    scenarios: Vec<Scenario>,
+}
+
+impl ScenarioList {
+    /// Every scenario under `paths` whose name contains `filter`.
+    ///
+    /// # Errors
+    /// [`RunError::Scenarios`] with every diagnostic of every file, or
+    /// [`RunError::NothingToRun`] when the filter leaves none.
+    pub fn load(paths: &[PathBuf], filter: Option<&str>) -> Result<Self, RunError> {
+        let mut scenarios = crate::scenario::load(paths).map_err(RunError::Scenarios)?;
+        if let Some(f) = filter {
+            scenarios.retain(|s| s.name().contains(f));
+            if scenarios.is_empty() {
+                return Err(RunError::NothingToRun(f.to_string()));
+            }
+        }
+        Ok(Self { scenarios })
+    }
+
+    /// Every scenario and step, as the run's events announce them.
+    pub fn planned(&self) -> Planned {
+        Planned {
+            scenarios: self
+                .scenarios
+                .iter()
+                .map(|s| PlannedScenario {
+                    id: ScenarioId {
+                        name: s.name().to_string(),
+                        file: s.file().display().to_string(),
+                    },
+                    description: s.description().to_string(),
+                    source: s.source().to_string(),
+                    steps: s.steps().iter().map(|st| st.name().to_string()).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Runs every scenario under `options.paths` (filtered by `options.filter`) and reports what
+/// happened; `events` hears of every scenario and step as it starts and ends.
+pub async fn run(options: &RunOptions, events: Events) -> Result<RunReport, RunError> {
+    let list = ScenarioList::load(&options.paths, options.filter.as_deref())?;
+    run_list(options, list, events).await
+}
+
+/// Runs the scenarios of `list` (`options.paths` and `options.filter` are not read again).
+pub async fn run_list(
+    options: &RunOptions,
+    list: ScenarioList,
+    events: Events,
+) -> Result<RunReport, RunError> {
+    let started_at = jiff::Timestamp::now().to_string();
+    let t0 = Instant::now();
     // Bad input fails before a cluster is made.
     ErrorBudget::new(options.alpha)?;
+    events.emit(RunEvent::RunPlanned {
+        planned: list.planned(),
+    });
     let cluster = ClusterHandle::connect(&options.cluster).await?;
     // Whatever happens next, the cluster is closed: a kind cluster this run created is deleted.
-    let result = run_connected(options, &cluster, scenarios, events, started_at, t0).await;
+    let result = run_connected(options, &cluster, list.scenarios, events, started_at, t0).await;
     match result {
         Ok(mut report) => {
             if let Some(dir) = &options.artifacts {
@@ -197,13 +261,8 @@ async fn run_connected(
         };
         work.push((s, plan, step_alphas));
     }
-    let planned = Planned {
-        scenarios: work.len(),
-        steps: work.iter().map(|(s, _, _)| s.steps().len()).sum(),
-    };
     events.emit(RunEvent::RunStarted {
         cluster: info.clone(),
-        planned,
     });
 
     let ctx = scenario::Context {
@@ -232,6 +291,7 @@ async fn run_connected(
         duration: t0.elapsed(),
         scenarios,
         interrupted: None,
+        setup_error: None,
         artifacts: None,
         teardown: None,
     };
@@ -253,3 +313,35 @@ pub(crate) fn step_report(name: &str, outcome: StepOutcome, started: Instant) ->
 
 /// The default time allowed for a change to settle after the proxies acked it.
 pub(crate) const SETTLE: Duration = Duration::from_millis(500);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> Vec<PathBuf> {
+        vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")]
+    }
+
+    /// The plan names every step of every scenario that passed the filter, in order, before any
+    /// cluster exists.
+    #[test]
+    fn the_list_is_filtered_once_and_plans_every_step() {
+        let all = ScenarioList::load(&shipped(), None).unwrap();
+        let planned = all.planned();
+        assert!(planned.scenarios.len() > 1);
+        let gets = ScenarioList::load(&shipped(), Some("httproute-get")).unwrap();
+        let plan = gets.planned();
+        assert_eq!(
+            plan.scenarios
+                .iter()
+                .map(|s| s.id.name.as_str())
+                .collect::<Vec<_>>(),
+            ["httproute-get"]
+        );
+        assert_eq!(plan.steps(), plan.scenarios[0].steps.len());
+        assert!(plan.scenarios[0].id.file.ends_with("scenario.yaml"));
+        let none = ScenarioList::load(&shipped(), Some("no-such-scenario")).unwrap_err();
+        assert!(matches!(none, RunError::NothingToRun(_)), "{none}");
+        assert_eq!(none.stage(), SetupStage::InputCheck);
+    }
+}

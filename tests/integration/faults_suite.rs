@@ -101,6 +101,7 @@ fn kind(o: &StepOutcome) -> &'static str {
         StepOutcome::Failed { .. } => "failed",
         StepOutcome::Error { .. } => "error",
         StepOutcome::Skipped { .. } => "skipped",
+        StepOutcome::NotRun { .. } => "not run",
     }
 }
 

@@ -12,5 +12,6 @@ mod kind_standin;
 mod kube_ops;
 mod mesh;
 mod patch_steps;
+mod reports;
 mod secrets;
 mod support;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::istio::IstioProfile;
+use super::istio::{Deviations, IstioProfile};
 
 /// The whole profile file.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -225,6 +225,102 @@ impl SimProfile {
             ));
         }
         Ok(())
+    }
+}
+
+impl SimProfile {
+    /// Each deliberate deviation from Istio's behaviour this profile turns on, as `name: value`
+    /// (the key under `istio.deviations`, and `propagation.never`), in the order of the profile
+    /// file; empty for a faithful profile. Reports name them, so that a run against a broken
+    /// simulator is never mistaken for a run against a faithful one.
+    pub fn deviations(&self) -> Vec<String> {
+        let (d, faithful) = (&self.istio.deviations, Deviations::default());
+        let mut out = Vec::new();
+        let mut note = |name: &str, on: bool, value: String| {
+            if on {
+                out.push(format!("{name}: {value}"));
+            }
+        };
+        let snake = |debug: String| {
+            debug
+                .chars()
+                .enumerate()
+                .fold(String::new(), |mut s, (i, c)| {
+                    if c.is_ascii_uppercase() && i > 0 {
+                        s.push('_');
+                    }
+                    s.push(c.to_ascii_lowercase());
+                    s
+                })
+        };
+        let abort_share_scale = d.abort_share_scale;
+        note(
+            "abort_share_scale",
+            abort_share_scale != faithful.abort_share_scale,
+            abort_share_scale.to_string(),
+        );
+        if let Some(status) = d.abort_status {
+            note("abort_status", true, status.to_string());
+        }
+        note(
+            "mesh_precedence",
+            d.mesh_precedence != faithful.mesh_precedence,
+            snake(format!("{:?}", d.mesh_precedence)),
+        );
+        note("gamma", d.gamma != faithful.gamma, d.gamma.to_string());
+        note(
+            "gateway_routes",
+            d.gateway_routes != faithful.gateway_routes,
+            d.gateway_routes.to_string(),
+        );
+        note(
+            "internal_gateway_binding",
+            d.internal_gateway_binding != faithful.internal_gateway_binding,
+            snake(format!("{:?}", d.internal_gateway_binding)),
+        );
+        note(
+            "gateway_api_reference",
+            d.gateway_api_reference != faithful.gateway_api_reference,
+            snake(format!("{:?}", d.gateway_api_reference)),
+        );
+        note(
+            "weight_skew",
+            d.weight_skew != faithful.weight_skew,
+            d.weight_skew.to_string(),
+        );
+        if let Some(proxy) = &d.stale_proxy {
+            note("stale_proxy", true, proxy.clone());
+        }
+        note(
+            "propagation.never",
+            self.istio.propagation.never,
+            "true".into(),
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod deviation_tests {
+    use super::*;
+
+    #[test]
+    fn deviations_name_what_differs_from_istio() {
+        assert_eq!(SimProfile::default().deviations(), Vec::<String>::new());
+        let p = SimProfile::parse(
+            "istio:\n  propagation: {never: true}\n  deviations: {abort_status: 503, mesh_precedence: user_virtual_service_wins, weight_skew: 0.1}\n",
+            "p.yaml",
+        )
+        .unwrap();
+        assert_eq!(
+            p.deviations(),
+            [
+                "abort_status: 503",
+                "mesh_precedence: user_virtual_service_wins",
+                "weight_skew: 0.1",
+                "propagation.never: true"
+            ]
+        );
     }
 }
 
