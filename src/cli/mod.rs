@@ -168,4 +168,13 @@ mod tests {
         Cli::try_parse_from(["harness", "down", "--kind-name", "x"]).unwrap();
         assert!(Cli::try_parse_from(["harness", "run", "s", "--load-balancer", "nginx"]).is_err());
     }
+
+    /// `--seed` is gone: the harness draws nothing a verdict depends on (run ids and curl's
+    /// record marker must differ between runs), and a seed that changed nothing suggested a
+    /// reproducibility the run never had. The simulator's randomness is seeded in its profile.
+    #[test]
+    fn there_is_no_seed_to_promise_reproducibility() {
+        let e = Cli::try_parse_from(["harness", "run", "scenarios", "--seed", "1"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::UnknownArgument);
+    }
 }

@@ -56,9 +56,6 @@ pub struct RunArgs {
     /// The run-wide false-failure rate, split over the statistical steps.
     #[arg(long, default_value_t = crate::stats::DEFAULT_RUN_ALPHA)]
     alpha: f64,
-    /// Seed for what the harness draws (run ids are random regardless).
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
     /// Scenarios run in parallel, each in its own namespaces.
     #[arg(long, default_value_t = 1)]
     jobs: usize,
@@ -130,7 +127,6 @@ pub async fn run(args: RunArgs) -> u8 {
         },
         artifacts: args.artifacts,
         alpha: args.alpha,
-        seed: args.seed,
         jobs: args.jobs,
         filter: args.filter,
         keep_on_failure: args.keep_on_failure,
@@ -182,7 +178,6 @@ pub async fn run(args: RunArgs) -> u8 {
 /// Actions gives a step summary file.
 fn reporters(options: &RunOptions, junit: Option<PathBuf>, json: Option<PathBuf>) -> Reporters {
     let settings = RunSettings {
-        seed: options.seed,
         alpha: options.alpha,
     };
     let mut reporters = Reporters::new(RunRecord::new(settings, cluster_asked(&options.cluster)));

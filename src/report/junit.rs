@@ -109,7 +109,6 @@ fn run_properties(report: &RunReport) -> Vec<Property> {
         props.push(Property::new("sim.profile", sim.profile.clone()));
         props.push(Property::new("sim.deviations", sim.deviations.join("; ")));
     }
-    props.push(Property::new("seed", report.seed.to_string()));
     props.push(Property::new("run_alpha", format!("{:e}", report.alpha)));
     if let Some(signal) = report.interrupted {
         props.push(Property::new("interrupted", signal.name()));
@@ -223,7 +222,6 @@ mod tests {
                 name: "harness".into(),
                 ..Default::default()
             },
-            seed: 7,
             alpha: 1e-3,
             started: "2026-11-27T10:00:00Z".into(),
             duration: Duration::from_secs(3),
@@ -279,7 +277,6 @@ mod tests {
                 && xml.contains("name=\"artifacts\" value=\"artifacts\""),
             "{xml}"
         );
-        assert!(xml.contains("name=\"seed\" value=\"7\""), "{xml}");
         assert_eq!(r.exit_code(), 1);
         let back = Report::deserialize_from_str(&xml).unwrap();
         assert_eq!(back.test_suites.len(), 1);

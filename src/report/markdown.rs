@@ -12,13 +12,12 @@ pub fn to_markdown(report: &RunReport) -> String {
     let stats = report.stats();
     let v = &report.cluster.versions;
     let mut md = format!(
-        "## Istio + Gateway API conformance\n\ncluster `{}` ({}), Kubernetes {}, Istio {}, Gateway API {} · seed {} · run alpha {:.0e}\n",
+        "## Istio + Gateway API conformance\n\ncluster `{}` ({}), Kubernetes {}, Istio {}, Gateway API {} · run alpha {:.0e}\n",
         report.cluster.name,
         report.cluster.kind,
         v.kubernetes.as_deref().unwrap_or("?"),
         v.istio.as_deref().unwrap_or("?"),
         v.gateway_api.as_deref().unwrap_or("?"),
-        report.seed,
         report.alpha,
     );
     if let Some(sim) = &report.cluster.sim {

@@ -124,7 +124,6 @@ impl ScenarioReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
     pub cluster: ClusterInfo,
-    pub seed: u64,
     /// The run-wide false-failure budget.
     pub alpha: f64,
     /// RFC 3339 start time.

@@ -96,10 +96,7 @@ mod tests {
         assert_eq!((p.bar.position(), p.bar.length()), (1, Some(3)));
         p.finish(
             &crate::report::RunRecord::new(
-                crate::report::RunSettings {
-                    seed: 1,
-                    alpha: 1e-3,
-                },
+                crate::report::RunSettings { alpha: 1e-3 },
                 Default::default(),
             )
             .interrupted(crate::exit::Signal::Interrupt),

@@ -12,7 +12,6 @@ use crate::run::{PlannedScenario, RunEvent, ScenarioId};
 /// What a run was asked to do that no event carries: the reports print it on every exit path.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunSettings {
-    pub seed: u64,
     /// The run-wide false-failure budget.
     pub alpha: f64,
 }
@@ -125,7 +124,6 @@ impl RunRecord {
     fn report(&self, scenarios: Vec<ScenarioReport>) -> RunReport {
         RunReport {
             cluster: self.cluster.clone(),
-            seed: self.settings.seed,
             alpha: self.settings.alpha,
             started: self.started.clone(),
             duration: self.t0.elapsed(),

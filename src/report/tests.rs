@@ -52,10 +52,7 @@ impl Outputs {
     }
 
     fn reporters(&self) -> Reporters {
-        let settings = RunSettings {
-            seed: 7,
-            alpha: 1e-3,
-        };
+        let settings = RunSettings { alpha: 1e-3 };
         let asked = ClusterInfo {
             kind: "sim".into(),
             name: "sim".into(),
@@ -390,7 +387,6 @@ fn a_completed_run_writes_the_runners_report() {
     };
     let finished = RunReport {
         cluster: cluster(),
-        seed: 7,
         alpha: 1e-3,
         started: "2026-12-02T10:00:00Z".into(),
         duration: Duration::from_secs(4),

@@ -32,7 +32,6 @@ pub struct RunOptions {
     pub cluster: ClusterSpec,
     /// The run-wide false-failure budget.
     pub alpha: f64,
-    pub seed: u64,
     /// Scenarios run in parallel, each in its own namespaces.
     pub jobs: usize,
     /// Only scenarios whose name contains this (read by [`run`], as `paths`).
@@ -285,7 +284,6 @@ async fn run_connected(
     .await;
     let report = RunReport {
         cluster: info,
-        seed: options.seed,
         alpha: options.alpha,
         started: started_at,
         duration: t0.elapsed(),

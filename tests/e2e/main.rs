@@ -252,7 +252,6 @@ fn run_report(
             ..ClusterSpec::new(kind)
         },
         alpha,
-        seed: 1,
         jobs: 1,
         filter: None,
         keep_on_failure: false,

@@ -80,7 +80,6 @@ pub async fn run_once(
         cluster,
         artifacts: None,
         alpha,
-        seed,
         jobs: 1,
         filter: None,
         keep_on_failure: false,

@@ -19,7 +19,6 @@ async fn json_patch_steps_take_effect_and_malformed_requests_are_harness_errors(
         cluster,
         artifacts: None,
         alpha: 1e-3,
-        seed: 1,
         jobs: 1,
         filter: None,
         keep_on_failure: false,
