@@ -1,5 +1,5 @@
 //! The fault-injection comparison shared by `benches/faults.rs` and the CI-sized test in
-//! `tests/sim/faults.rs`: the same scenarios, with the same seeds, against a simulated cluster
+//! `tests/integration/faults.rs`: the same scenarios, with the same seeds, against a simulated cluster
 //! with chaos on (API 429/500/503, early watch closes, cut exec streams, restarting pods, slow propagation) and
 //! one without, and what changed.
 //!
