@@ -98,29 +98,22 @@ mod version;
 #[cfg(test)]
 mod tests;
 
-pub use cluster::{DOMAIN, Endpoint, PodInfo, Registry, ServiceInfo, ServicePort, TargetPort};
-pub use configz::configz;
-pub use convert::{
-    ConfigError, Conversion, GatewayReport, ISTIO_CONTROLLER, ListenerReport, ParentResult,
-    RouteReport, UNMANAGED_CONTROLLER,
-};
-pub use crds::{
-    GATEWAY_API_BUNDLES, GatewayApiChannel, UnknownBundle, gateway_api_crds, istio_crds,
-};
-pub use deploy::{GATEWAY_NAME_LABEL, gateway_deployments};
-pub use install::{gateway_classes, minimal_install};
-pub use model::{DestinationRule, HttpRoute, IstioGateway, VirtualService};
+pub(crate) use configz::configz;
+pub use crds::GatewayApiChannel;
+#[cfg(feature = "testing")]
+pub(crate) use crds::gateway_api_crds;
+pub(crate) use deploy::{GATEWAY_NAME_LABEL, gateway_deployments};
+pub(crate) use install::{gateway_classes, minimal_install};
 pub use profile::{
     Deviations, GatewayApiProfile, GatewayApiReference, InternalGatewayBinding, IstioProfile,
-    MeshPrecedence, ProfileError, PropagationProfile,
+    MeshPrecedence, PropagationProfile,
 };
-pub use push::{PushContext, compute};
-pub use route::{
-    ABORT_BODY, Decision, Forward, HeaderEdits, NO_HEALTHY_UPSTREAM, Origin, RequestHead,
-    ServerHeader, Target, resolve_host, route,
+pub(crate) use push::{PushContext, compute};
+pub(crate) use route::{
+    Decision, NO_HEALTHY_UPSTREAM, Origin, RequestHead, ServerHeader, Target, resolve_host, route,
 };
-pub use snapshot::{Obj, Snapshot};
-pub use status::{StatusUpdate, statuses};
-pub use syncz::{ProxySync, SyncStatus, TYPE_URLS, XdsState, nonce, syncz};
-pub use validation::{Denial, validate};
-pub use version::{IstioVersion, VersionError, VersionRules};
+pub(crate) use snapshot::Snapshot;
+pub(crate) use status::statuses;
+pub(crate) use syncz::{ProxySync, nonce, syncz};
+pub(crate) use validation::validate;
+pub use version::{IstioVersion, VersionError};

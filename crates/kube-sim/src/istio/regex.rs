@@ -265,7 +265,7 @@ impl Matcher<'_> {
 }
 
 /// Whether `input` fully matches the RE2 `pattern` (within the supported subset).
-pub fn full_match(pattern: &str, input: &str) -> bool {
+pub(super) fn full_match(pattern: &str, input: &str) -> bool {
     let mut p = Parser {
         chars: pattern.chars().collect(),
         pos: 0,

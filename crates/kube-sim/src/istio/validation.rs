@@ -18,7 +18,7 @@ use super::version::{IstioVersion, KUBERNETES_GATEWAY_NAME};
 /// The webhook refused the object.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("admission webhook \"validation.istio.io\" denied the request: {reason}")]
-pub struct Denial {
+pub(crate) struct Denial {
     /// `configuration is invalid: ...` (what follows the webhook prefix).
     pub reason: String,
 }
@@ -71,7 +71,7 @@ impl Errs {
 }
 
 /// `labels.IsDNS1123Label`.
-pub fn is_dns1123_label(s: &str) -> bool {
+pub(super) fn is_dns1123_label(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b.len() <= 63
@@ -397,7 +397,7 @@ fn validate_destination_rule(o: Obj<'_>) -> (Errs, Vec<String>) {
 
 /// What the webhook says about an object on create or update: `Ok(warnings)` or a denial with the real
 /// message. Objects outside the webhook's groups are allowed without warnings.
-pub fn validate(
+pub(crate) fn validate(
     obj: &Value,
     _v: &IstioVersion,
     profile: &IstioProfile,

@@ -23,7 +23,7 @@ use super::schema::{
 // ---- k8s.io.api.core.v1: field numbers from kubernetes/api/core/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/core/v1/types.go.
 
-pub static CORE_V1_AWS_ELASTIC_BLOCK_STORE_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_AWS_ELASTIC_BLOCK_STORE_VOLUME_SOURCE: Message = Message {
     name: "AWSElasticBlockStoreVolumeSource",
     fields: &[
         field(1, "volumeID", Ty::String),
@@ -33,7 +33,7 @@ pub static CORE_V1_AWS_ELASTIC_BLOCK_STORE_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_AFFINITY: Message = Message {
+pub(super) static CORE_V1_AFFINITY: Message = Message {
     name: "Affinity",
     fields: &[
         field(1, "nodeAffinity", Ty::Msg(&CORE_V1_NODE_AFFINITY)),
@@ -42,7 +42,7 @@ pub static CORE_V1_AFFINITY: Message = Message {
     ],
 };
 
-pub static CORE_V1_APP_ARMOR_PROFILE: Message = Message {
+pub(super) static CORE_V1_APP_ARMOR_PROFILE: Message = Message {
     name: "AppArmorProfile",
     fields: &[
         field(1, "type", Ty::String),
@@ -50,7 +50,7 @@ pub static CORE_V1_APP_ARMOR_PROFILE: Message = Message {
     ],
 };
 
-pub static CORE_V1_AZURE_DISK_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_AZURE_DISK_VOLUME_SOURCE: Message = Message {
     name: "AzureDiskVolumeSource",
     fields: &[
         field(1, "diskName", Ty::String),
@@ -62,7 +62,7 @@ pub static CORE_V1_AZURE_DISK_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_AZURE_FILE_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_AZURE_FILE_VOLUME_SOURCE: Message = Message {
     name: "AzureFileVolumeSource",
     fields: &[
         field(1, "secretName", Ty::String),
@@ -71,7 +71,7 @@ pub static CORE_V1_AZURE_FILE_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_CSI_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_CSI_VOLUME_SOURCE: Message = Message {
     name: "CSIVolumeSource",
     fields: &[
         field(1, "driver", Ty::String),
@@ -86,12 +86,12 @@ pub static CORE_V1_CSI_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_CAPABILITIES: Message = Message {
+pub(super) static CORE_V1_CAPABILITIES: Message = Message {
     name: "Capabilities",
     fields: &[list(1, "add", Ty::String), list(2, "drop", Ty::String)],
 };
 
-pub static CORE_V1_CEPH_FS_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_CEPH_FS_VOLUME_SOURCE: Message = Message {
     name: "CephFSVolumeSource",
     fields: &[
         list_or_null(1, "monitors", Ty::String),
@@ -103,7 +103,7 @@ pub static CORE_V1_CEPH_FS_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_CINDER_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_CINDER_VOLUME_SOURCE: Message = Message {
     name: "CinderVolumeSource",
     fields: &[
         field(1, "volumeID", Ty::String),
@@ -113,12 +113,12 @@ pub static CORE_V1_CINDER_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_CLIENT_IP_CONFIG: Message = Message {
+pub(super) static CORE_V1_CLIENT_IP_CONFIG: Message = Message {
     name: "ClientIPConfig",
     fields: &[field(1, "timeoutSeconds", Ty::Int32)],
 };
 
-pub static CORE_V1_CLUSTER_TRUST_BUNDLE_PROJECTION: Message = Message {
+pub(super) static CORE_V1_CLUSTER_TRUST_BUNDLE_PROJECTION: Message = Message {
     name: "ClusterTrustBundleProjection",
     fields: &[
         field(1, "name", Ty::String),
@@ -130,7 +130,7 @@ pub static CORE_V1_CLUSTER_TRUST_BUNDLE_PROJECTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONFIG_MAP: Message = Message {
+pub(super) static CORE_V1_CONFIG_MAP: Message = Message {
     name: "ConfigMap",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -140,7 +140,7 @@ pub static CORE_V1_CONFIG_MAP: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONFIG_MAP_ENV_SOURCE: Message = Message {
+pub(super) static CORE_V1_CONFIG_MAP_ENV_SOURCE: Message = Message {
     name: "ConfigMapEnvSource",
     fields: &[
         inline(1, &CORE_V1_LOCAL_OBJECT_REFERENCE),
@@ -148,7 +148,7 @@ pub static CORE_V1_CONFIG_MAP_ENV_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONFIG_MAP_KEY_SELECTOR: Message = Message {
+pub(super) static CORE_V1_CONFIG_MAP_KEY_SELECTOR: Message = Message {
     name: "ConfigMapKeySelector",
     fields: &[
         inline(1, &CORE_V1_LOCAL_OBJECT_REFERENCE),
@@ -157,7 +157,7 @@ pub static CORE_V1_CONFIG_MAP_KEY_SELECTOR: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONFIG_MAP_PROJECTION: Message = Message {
+pub(super) static CORE_V1_CONFIG_MAP_PROJECTION: Message = Message {
     name: "ConfigMapProjection",
     fields: &[
         inline(1, &CORE_V1_LOCAL_OBJECT_REFERENCE),
@@ -166,7 +166,7 @@ pub static CORE_V1_CONFIG_MAP_PROJECTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONFIG_MAP_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_CONFIG_MAP_VOLUME_SOURCE: Message = Message {
     name: "ConfigMapVolumeSource",
     fields: &[
         inline(1, &CORE_V1_LOCAL_OBJECT_REFERENCE),
@@ -177,7 +177,7 @@ pub static CORE_V1_CONFIG_MAP_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER: Message = Message {
+pub(super) static CORE_V1_CONTAINER: Message = Message {
     name: "Container",
     fields: &[
         field(1, "name", Ty::String),
@@ -216,7 +216,7 @@ pub static CORE_V1_CONTAINER: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_EXTENDED_RESOURCE_REQUEST: Message = Message {
+pub(super) static CORE_V1_CONTAINER_EXTENDED_RESOURCE_REQUEST: Message = Message {
     name: "ContainerExtendedResourceRequest",
     fields: &[
         field(1, "containerName", Ty::String),
@@ -225,7 +225,7 @@ pub static CORE_V1_CONTAINER_EXTENDED_RESOURCE_REQUEST: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_PORT: Message = Message {
+pub(super) static CORE_V1_CONTAINER_PORT: Message = Message {
     name: "ContainerPort",
     fields: &[
         omit_zero(1, "name", Ty::String),
@@ -236,7 +236,7 @@ pub static CORE_V1_CONTAINER_PORT: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_RESIZE_POLICY: Message = Message {
+pub(super) static CORE_V1_CONTAINER_RESIZE_POLICY: Message = Message {
     name: "ContainerResizePolicy",
     fields: &[
         field(1, "resourceName", Ty::String),
@@ -244,7 +244,7 @@ pub static CORE_V1_CONTAINER_RESIZE_POLICY: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_RESTART_RULE: Message = Message {
+pub(super) static CORE_V1_CONTAINER_RESTART_RULE: Message = Message {
     name: "ContainerRestartRule",
     fields: &[
         omit_zero(1, "action", Ty::String),
@@ -256,7 +256,7 @@ pub static CORE_V1_CONTAINER_RESTART_RULE: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_RESTART_RULE_ON_EXIT_CODES: Message = Message {
+pub(super) static CORE_V1_CONTAINER_RESTART_RULE_ON_EXIT_CODES: Message = Message {
     name: "ContainerRestartRuleOnExitCodes",
     fields: &[
         omit_zero(1, "operator", Ty::String),
@@ -264,7 +264,7 @@ pub static CORE_V1_CONTAINER_RESTART_RULE_ON_EXIT_CODES: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_STATE: Message = Message {
+pub(super) static CORE_V1_CONTAINER_STATE: Message = Message {
     name: "ContainerState",
     fields: &[
         field(1, "waiting", Ty::Msg(&CORE_V1_CONTAINER_STATE_WAITING)),
@@ -277,12 +277,12 @@ pub static CORE_V1_CONTAINER_STATE: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_STATE_RUNNING: Message = Message {
+pub(super) static CORE_V1_CONTAINER_STATE_RUNNING: Message = Message {
     name: "ContainerStateRunning",
     fields: &[field(1, "startedAt", Ty::Time)],
 };
 
-pub static CORE_V1_CONTAINER_STATE_TERMINATED: Message = Message {
+pub(super) static CORE_V1_CONTAINER_STATE_TERMINATED: Message = Message {
     name: "ContainerStateTerminated",
     fields: &[
         field(1, "exitCode", Ty::Int32),
@@ -295,7 +295,7 @@ pub static CORE_V1_CONTAINER_STATE_TERMINATED: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_STATE_WAITING: Message = Message {
+pub(super) static CORE_V1_CONTAINER_STATE_WAITING: Message = Message {
     name: "ContainerStateWaiting",
     fields: &[
         omit_zero(1, "reason", Ty::String),
@@ -303,7 +303,7 @@ pub static CORE_V1_CONTAINER_STATE_WAITING: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_STATUS: Message = Message {
+pub(super) static CORE_V1_CONTAINER_STATUS: Message = Message {
     name: "ContainerStatus",
     fields: &[
         field(1, "name", Ty::String),
@@ -328,17 +328,17 @@ pub static CORE_V1_CONTAINER_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_USER: Message = Message {
+pub(super) static CORE_V1_CONTAINER_USER: Message = Message {
     name: "ContainerUser",
     fields: &[field(1, "linux", Ty::Msg(&CORE_V1_LINUX_CONTAINER_USER))],
 };
 
-pub static CORE_V1_DOWNWARD_API_PROJECTION: Message = Message {
+pub(super) static CORE_V1_DOWNWARD_API_PROJECTION: Message = Message {
     name: "DownwardAPIProjection",
     fields: &[list(1, "items", Ty::Msg(&CORE_V1_DOWNWARD_API_VOLUME_FILE))],
 };
 
-pub static CORE_V1_DOWNWARD_API_VOLUME_FILE: Message = Message {
+pub(super) static CORE_V1_DOWNWARD_API_VOLUME_FILE: Message = Message {
     name: "DownwardAPIVolumeFile",
     fields: &[
         field(1, "path", Ty::String),
@@ -353,7 +353,7 @@ pub static CORE_V1_DOWNWARD_API_VOLUME_FILE: Message = Message {
     ],
 };
 
-pub static CORE_V1_DOWNWARD_API_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_DOWNWARD_API_VOLUME_SOURCE: Message = Message {
     name: "DownwardAPIVolumeSource",
     fields: &[
         list(1, "items", Ty::Msg(&CORE_V1_DOWNWARD_API_VOLUME_FILE)),
@@ -362,7 +362,7 @@ pub static CORE_V1_DOWNWARD_API_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_EMPTY_DIR_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_EMPTY_DIR_VOLUME_SOURCE: Message = Message {
     name: "EmptyDirVolumeSource",
     fields: &[
         omit_zero(1, "medium", Ty::String),
@@ -371,7 +371,7 @@ pub static CORE_V1_EMPTY_DIR_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_ENV_FROM_SOURCE: Message = Message {
+pub(super) static CORE_V1_ENV_FROM_SOURCE: Message = Message {
     name: "EnvFromSource",
     fields: &[
         omit_zero(1, "prefix", Ty::String),
@@ -380,7 +380,7 @@ pub static CORE_V1_ENV_FROM_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_ENV_VAR: Message = Message {
+pub(super) static CORE_V1_ENV_VAR: Message = Message {
     name: "EnvVar",
     fields: &[
         field(1, "name", Ty::String),
@@ -389,7 +389,7 @@ pub static CORE_V1_ENV_VAR: Message = Message {
     ],
 };
 
-pub static CORE_V1_ENV_VAR_SOURCE: Message = Message {
+pub(super) static CORE_V1_ENV_VAR_SOURCE: Message = Message {
     name: "EnvVarSource",
     fields: &[
         field(1, "fieldRef", Ty::Msg(&CORE_V1_OBJECT_FIELD_SELECTOR)),
@@ -408,7 +408,7 @@ pub static CORE_V1_ENV_VAR_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_EPHEMERAL_CONTAINER: Message = Message {
+pub(super) static CORE_V1_EPHEMERAL_CONTAINER: Message = Message {
     name: "EphemeralContainer",
     fields: &[
         inline(1, &CORE_V1_EPHEMERAL_CONTAINER_COMMON),
@@ -416,7 +416,7 @@ pub static CORE_V1_EPHEMERAL_CONTAINER: Message = Message {
     ],
 };
 
-pub static CORE_V1_EPHEMERAL_CONTAINER_COMMON: Message = Message {
+pub(super) static CORE_V1_EPHEMERAL_CONTAINER_COMMON: Message = Message {
     name: "EphemeralContainerCommon",
     fields: &[
         field(1, "name", Ty::String),
@@ -455,7 +455,7 @@ pub static CORE_V1_EPHEMERAL_CONTAINER_COMMON: Message = Message {
     ],
 };
 
-pub static CORE_V1_EPHEMERAL_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_EPHEMERAL_VOLUME_SOURCE: Message = Message {
     name: "EphemeralVolumeSource",
     fields: &[field(
         1,
@@ -464,7 +464,7 @@ pub static CORE_V1_EPHEMERAL_VOLUME_SOURCE: Message = Message {
     )],
 };
 
-pub static CORE_V1_EVICTION_RESPONDER: Message = Message {
+pub(super) static CORE_V1_EVICTION_RESPONDER: Message = Message {
     name: "EvictionResponder",
     fields: &[
         field(1, "name", Ty::String),
@@ -472,12 +472,12 @@ pub static CORE_V1_EVICTION_RESPONDER: Message = Message {
     ],
 };
 
-pub static CORE_V1_EXEC_ACTION: Message = Message {
+pub(super) static CORE_V1_EXEC_ACTION: Message = Message {
     name: "ExecAction",
     fields: &[list(1, "command", Ty::String)],
 };
 
-pub static CORE_V1_FC_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_FC_VOLUME_SOURCE: Message = Message {
     name: "FCVolumeSource",
     fields: &[
         list(1, "targetWWNs", Ty::String),
@@ -488,7 +488,7 @@ pub static CORE_V1_FC_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_FILE_KEY_SELECTOR: Message = Message {
+pub(super) static CORE_V1_FILE_KEY_SELECTOR: Message = Message {
     name: "FileKeySelector",
     fields: &[
         field(1, "volumeName", Ty::String),
@@ -498,7 +498,7 @@ pub static CORE_V1_FILE_KEY_SELECTOR: Message = Message {
     ],
 };
 
-pub static CORE_V1_FLEX_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_FLEX_VOLUME_SOURCE: Message = Message {
     name: "FlexVolumeSource",
     fields: &[
         field(1, "driver", Ty::String),
@@ -509,7 +509,7 @@ pub static CORE_V1_FLEX_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_FLOCKER_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_FLOCKER_VOLUME_SOURCE: Message = Message {
     name: "FlockerVolumeSource",
     fields: &[
         omit_zero(1, "datasetName", Ty::String),
@@ -517,7 +517,7 @@ pub static CORE_V1_FLOCKER_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_GCE_PERSISTENT_DISK_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_GCE_PERSISTENT_DISK_VOLUME_SOURCE: Message = Message {
     name: "GCEPersistentDiskVolumeSource",
     fields: &[
         field(1, "pdName", Ty::String),
@@ -527,7 +527,7 @@ pub static CORE_V1_GCE_PERSISTENT_DISK_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_GRPC_ACTION: Message = Message {
+pub(super) static CORE_V1_GRPC_ACTION: Message = Message {
     name: "GRPCAction",
     fields: &[
         field(1, "port", Ty::Int32),
@@ -536,7 +536,7 @@ pub static CORE_V1_GRPC_ACTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_GIT_REPO_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_GIT_REPO_VOLUME_SOURCE: Message = Message {
     name: "GitRepoVolumeSource",
     fields: &[
         field(1, "repository", Ty::String),
@@ -545,7 +545,7 @@ pub static CORE_V1_GIT_REPO_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_GLUSTERFS_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_GLUSTERFS_VOLUME_SOURCE: Message = Message {
     name: "GlusterfsVolumeSource",
     fields: &[
         field(1, "endpoints", Ty::String),
@@ -554,7 +554,7 @@ pub static CORE_V1_GLUSTERFS_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_HTTP_GET_ACTION: Message = Message {
+pub(super) static CORE_V1_HTTP_GET_ACTION: Message = Message {
     name: "HTTPGetAction",
     fields: &[
         omit_zero(1, "path", Ty::String),
@@ -566,27 +566,27 @@ pub static CORE_V1_HTTP_GET_ACTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_HTTP_HEADER: Message = Message {
+pub(super) static CORE_V1_HTTP_HEADER: Message = Message {
     name: "HTTPHeader",
     fields: &[field(1, "name", Ty::String), field(2, "value", Ty::String)],
 };
 
-pub static CORE_V1_HOST_ALIAS: Message = Message {
+pub(super) static CORE_V1_HOST_ALIAS: Message = Message {
     name: "HostAlias",
     fields: &[field(1, "ip", Ty::String), list(2, "hostnames", Ty::String)],
 };
 
-pub static CORE_V1_HOST_IP: Message = Message {
+pub(super) static CORE_V1_HOST_IP: Message = Message {
     name: "HostIP",
     fields: &[field(1, "ip", Ty::String)],
 };
 
-pub static CORE_V1_HOST_PATH_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_HOST_PATH_VOLUME_SOURCE: Message = Message {
     name: "HostPathVolumeSource",
     fields: &[field(1, "path", Ty::String), field(2, "type", Ty::String)],
 };
 
-pub static CORE_V1_ISCSI_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_ISCSI_VOLUME_SOURCE: Message = Message {
     name: "ISCSIVolumeSource",
     fields: &[
         field(1, "targetPortal", Ty::String),
@@ -603,7 +603,7 @@ pub static CORE_V1_ISCSI_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_IMAGE_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_IMAGE_VOLUME_SOURCE: Message = Message {
     name: "ImageVolumeSource",
     fields: &[
         omit_zero(1, "reference", Ty::String),
@@ -611,12 +611,12 @@ pub static CORE_V1_IMAGE_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_IMAGE_VOLUME_STATUS: Message = Message {
+pub(super) static CORE_V1_IMAGE_VOLUME_STATUS: Message = Message {
     name: "ImageVolumeStatus",
     fields: &[omit_zero(1, "imageRef", Ty::String)],
 };
 
-pub static CORE_V1_KEY_TO_PATH: Message = Message {
+pub(super) static CORE_V1_KEY_TO_PATH: Message = Message {
     name: "KeyToPath",
     fields: &[
         field(1, "key", Ty::String),
@@ -626,7 +626,7 @@ pub static CORE_V1_KEY_TO_PATH: Message = Message {
     ],
 };
 
-pub static CORE_V1_LIFECYCLE: Message = Message {
+pub(super) static CORE_V1_LIFECYCLE: Message = Message {
     name: "Lifecycle",
     fields: &[
         field(1, "postStart", Ty::Msg(&CORE_V1_LIFECYCLE_HANDLER)),
@@ -635,7 +635,7 @@ pub static CORE_V1_LIFECYCLE: Message = Message {
     ],
 };
 
-pub static CORE_V1_LIFECYCLE_HANDLER: Message = Message {
+pub(super) static CORE_V1_LIFECYCLE_HANDLER: Message = Message {
     name: "LifecycleHandler",
     fields: &[
         field(1, "exec", Ty::Msg(&CORE_V1_EXEC_ACTION)),
@@ -645,7 +645,7 @@ pub static CORE_V1_LIFECYCLE_HANDLER: Message = Message {
     ],
 };
 
-pub static CORE_V1_LINUX_CONTAINER_USER: Message = Message {
+pub(super) static CORE_V1_LINUX_CONTAINER_USER: Message = Message {
     name: "LinuxContainerUser",
     fields: &[
         field(1, "uid", Ty::Int64),
@@ -654,7 +654,7 @@ pub static CORE_V1_LINUX_CONTAINER_USER: Message = Message {
     ],
 };
 
-pub static CORE_V1_LOAD_BALANCER_INGRESS: Message = Message {
+pub(super) static CORE_V1_LOAD_BALANCER_INGRESS: Message = Message {
     name: "LoadBalancerIngress",
     fields: &[
         omit_zero(1, "ip", Ty::String),
@@ -664,17 +664,17 @@ pub static CORE_V1_LOAD_BALANCER_INGRESS: Message = Message {
     ],
 };
 
-pub static CORE_V1_LOAD_BALANCER_STATUS: Message = Message {
+pub(super) static CORE_V1_LOAD_BALANCER_STATUS: Message = Message {
     name: "LoadBalancerStatus",
     fields: &[list(1, "ingress", Ty::Msg(&CORE_V1_LOAD_BALANCER_INGRESS))],
 };
 
-pub static CORE_V1_LOCAL_OBJECT_REFERENCE: Message = Message {
+pub(super) static CORE_V1_LOCAL_OBJECT_REFERENCE: Message = Message {
     name: "LocalObjectReference",
     fields: &[omit_zero(1, "name", Ty::String)],
 };
 
-pub static CORE_V1_MODIFY_VOLUME_STATUS: Message = Message {
+pub(super) static CORE_V1_MODIFY_VOLUME_STATUS: Message = Message {
     name: "ModifyVolumeStatus",
     fields: &[
         omit_zero(1, "targetVolumeAttributesClassName", Ty::String),
@@ -682,7 +682,7 @@ pub static CORE_V1_MODIFY_VOLUME_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_NFS_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_NFS_VOLUME_SOURCE: Message = Message {
     name: "NFSVolumeSource",
     fields: &[
         field(1, "server", Ty::String),
@@ -691,7 +691,7 @@ pub static CORE_V1_NFS_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_NAMESPACE: Message = Message {
+pub(super) static CORE_V1_NAMESPACE: Message = Message {
     name: "Namespace",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -700,7 +700,7 @@ pub static CORE_V1_NAMESPACE: Message = Message {
     ],
 };
 
-pub static CORE_V1_NAMESPACE_CONDITION: Message = Message {
+pub(super) static CORE_V1_NAMESPACE_CONDITION: Message = Message {
     name: "NamespaceCondition",
     fields: &[
         field(1, "type", Ty::String),
@@ -711,12 +711,12 @@ pub static CORE_V1_NAMESPACE_CONDITION: Message = Message {
     ],
 };
 
-pub static CORE_V1_NAMESPACE_SPEC: Message = Message {
+pub(super) static CORE_V1_NAMESPACE_SPEC: Message = Message {
     name: "NamespaceSpec",
     fields: &[list(1, "finalizers", Ty::String)],
 };
 
-pub static CORE_V1_NAMESPACE_STATUS: Message = Message {
+pub(super) static CORE_V1_NAMESPACE_STATUS: Message = Message {
     name: "NamespaceStatus",
     fields: &[
         omit_zero(1, "phase", Ty::String),
@@ -724,7 +724,7 @@ pub static CORE_V1_NAMESPACE_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_NODE_AFFINITY: Message = Message {
+pub(super) static CORE_V1_NODE_AFFINITY: Message = Message {
     name: "NodeAffinity",
     fields: &[
         field(
@@ -740,7 +740,7 @@ pub static CORE_V1_NODE_AFFINITY: Message = Message {
     ],
 };
 
-pub static CORE_V1_NODE_ALLOCATABLE_MAPPED_RESOURCES: Message = Message {
+pub(super) static CORE_V1_NODE_ALLOCATABLE_MAPPED_RESOURCES: Message = Message {
     name: "NodeAllocatableMappedResources",
     fields: &[
         field(1, "name", Ty::String),
@@ -748,7 +748,7 @@ pub static CORE_V1_NODE_ALLOCATABLE_MAPPED_RESOURCES: Message = Message {
     ],
 };
 
-pub static CORE_V1_NODE_ALLOCATABLE_OVERHEAD_RESOURCES: Message = Message {
+pub(super) static CORE_V1_NODE_ALLOCATABLE_OVERHEAD_RESOURCES: Message = Message {
     name: "NodeAllocatableOverheadResources",
     fields: &[
         field(1, "name", Ty::String),
@@ -757,7 +757,7 @@ pub static CORE_V1_NODE_ALLOCATABLE_OVERHEAD_RESOURCES: Message = Message {
     ],
 };
 
-pub static CORE_V1_NODE_ALLOCATABLE_RESOURCE_CLAIM_STATUS: Message = Message {
+pub(super) static CORE_V1_NODE_ALLOCATABLE_RESOURCE_CLAIM_STATUS: Message = Message {
     name: "NodeAllocatableResourceClaimStatus",
     fields: &[
         field(1, "resourceClaimName", Ty::String),
@@ -775,7 +775,7 @@ pub static CORE_V1_NODE_ALLOCATABLE_RESOURCE_CLAIM_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_NODE_SELECTOR: Message = Message {
+pub(super) static CORE_V1_NODE_SELECTOR: Message = Message {
     name: "NodeSelector",
     fields: &[list_or_null(
         1,
@@ -784,7 +784,7 @@ pub static CORE_V1_NODE_SELECTOR: Message = Message {
     )],
 };
 
-pub static CORE_V1_NODE_SELECTOR_REQUIREMENT: Message = Message {
+pub(super) static CORE_V1_NODE_SELECTOR_REQUIREMENT: Message = Message {
     name: "NodeSelectorRequirement",
     fields: &[
         field(1, "key", Ty::String),
@@ -793,7 +793,7 @@ pub static CORE_V1_NODE_SELECTOR_REQUIREMENT: Message = Message {
     ],
 };
 
-pub static CORE_V1_NODE_SELECTOR_TERM: Message = Message {
+pub(super) static CORE_V1_NODE_SELECTOR_TERM: Message = Message {
     name: "NodeSelectorTerm",
     fields: &[
         list(
@@ -809,7 +809,7 @@ pub static CORE_V1_NODE_SELECTOR_TERM: Message = Message {
     ],
 };
 
-pub static CORE_V1_OBJECT_FIELD_SELECTOR: Message = Message {
+pub(super) static CORE_V1_OBJECT_FIELD_SELECTOR: Message = Message {
     name: "ObjectFieldSelector",
     fields: &[
         omit_zero(1, "apiVersion", Ty::String),
@@ -817,7 +817,7 @@ pub static CORE_V1_OBJECT_FIELD_SELECTOR: Message = Message {
     ],
 };
 
-pub static CORE_V1_OBJECT_REFERENCE: Message = Message {
+pub(super) static CORE_V1_OBJECT_REFERENCE: Message = Message {
     name: "ObjectReference",
     fields: &[
         omit_zero(1, "kind", Ty::String),
@@ -830,7 +830,7 @@ pub static CORE_V1_OBJECT_REFERENCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_PERSISTENT_VOLUME_CLAIM: Message = Message {
+pub(super) static CORE_V1_PERSISTENT_VOLUME_CLAIM: Message = Message {
     name: "PersistentVolumeClaim",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -843,7 +843,7 @@ pub static CORE_V1_PERSISTENT_VOLUME_CLAIM: Message = Message {
     ],
 };
 
-pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_CONDITION: Message = Message {
+pub(super) static CORE_V1_PERSISTENT_VOLUME_CLAIM_CONDITION: Message = Message {
     name: "PersistentVolumeClaimCondition",
     fields: &[
         field(1, "type", Ty::String),
@@ -855,7 +855,7 @@ pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_CONDITION: Message = Message {
     ],
 };
 
-pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_SPEC: Message = Message {
+pub(super) static CORE_V1_PERSISTENT_VOLUME_CLAIM_SPEC: Message = Message {
     name: "PersistentVolumeClaimSpec",
     fields: &[
         list(1, "accessModes", Ty::String),
@@ -878,7 +878,7 @@ pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_SPEC: Message = Message {
     ],
 };
 
-pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_STATUS: Message = Message {
+pub(super) static CORE_V1_PERSISTENT_VOLUME_CLAIM_STATUS: Message = Message {
     name: "PersistentVolumeClaimStatus",
     fields: &[
         omit_zero(1, "phase", Ty::String),
@@ -901,7 +901,7 @@ pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_TEMPLATE: Message = Message {
+pub(super) static CORE_V1_PERSISTENT_VOLUME_CLAIM_TEMPLATE: Message = Message {
     name: "PersistentVolumeClaimTemplate",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -909,7 +909,7 @@ pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_TEMPLATE: Message = Message {
     ],
 };
 
-pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_PERSISTENT_VOLUME_CLAIM_VOLUME_SOURCE: Message = Message {
     name: "PersistentVolumeClaimVolumeSource",
     fields: &[
         field(1, "claimName", Ty::String),
@@ -917,7 +917,7 @@ pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_PHOTON_PERSISTENT_DISK_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_PHOTON_PERSISTENT_DISK_VOLUME_SOURCE: Message = Message {
     name: "PhotonPersistentDiskVolumeSource",
     fields: &[
         field(1, "pdID", Ty::String),
@@ -925,7 +925,7 @@ pub static CORE_V1_PHOTON_PERSISTENT_DISK_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD: Message = Message {
+pub(super) static CORE_V1_POD: Message = Message {
     name: "Pod",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -934,7 +934,7 @@ pub static CORE_V1_POD: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_AFFINITY: Message = Message {
+pub(super) static CORE_V1_POD_AFFINITY: Message = Message {
     name: "PodAffinity",
     fields: &[
         list(
@@ -950,7 +950,7 @@ pub static CORE_V1_POD_AFFINITY: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_AFFINITY_TERM: Message = Message {
+pub(super) static CORE_V1_POD_AFFINITY_TERM: Message = Message {
     name: "PodAffinityTerm",
     fields: &[
         field(1, "labelSelector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
@@ -962,7 +962,7 @@ pub static CORE_V1_POD_AFFINITY_TERM: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_ANTI_AFFINITY: Message = Message {
+pub(super) static CORE_V1_POD_ANTI_AFFINITY: Message = Message {
     name: "PodAntiAffinity",
     fields: &[
         list(
@@ -978,7 +978,7 @@ pub static CORE_V1_POD_ANTI_AFFINITY: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_CERTIFICATE_PROJECTION: Message = Message {
+pub(super) static CORE_V1_POD_CERTIFICATE_PROJECTION: Message = Message {
     name: "PodCertificateProjection",
     fields: &[
         omit_zero(1, "signerName", Ty::String),
@@ -992,7 +992,7 @@ pub static CORE_V1_POD_CERTIFICATE_PROJECTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_CONDITION: Message = Message {
+pub(super) static CORE_V1_POD_CONDITION: Message = Message {
     name: "PodCondition",
     fields: &[
         field(1, "type", Ty::String),
@@ -1005,7 +1005,7 @@ pub static CORE_V1_POD_CONDITION: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_DNS_CONFIG: Message = Message {
+pub(super) static CORE_V1_POD_DNS_CONFIG: Message = Message {
     name: "PodDNSConfig",
     fields: &[
         list(1, "nameservers", Ty::String),
@@ -1014,7 +1014,7 @@ pub static CORE_V1_POD_DNS_CONFIG: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_DNS_CONFIG_OPTION: Message = Message {
+pub(super) static CORE_V1_POD_DNS_CONFIG_OPTION: Message = Message {
     name: "PodDNSConfigOption",
     fields: &[
         omit_zero(1, "name", Ty::String),
@@ -1022,7 +1022,7 @@ pub static CORE_V1_POD_DNS_CONFIG_OPTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_EXTENDED_RESOURCE_CLAIM_STATUS: Message = Message {
+pub(super) static CORE_V1_POD_EXTENDED_RESOURCE_CLAIM_STATUS: Message = Message {
     name: "PodExtendedResourceClaimStatus",
     fields: &[
         list_or_null(
@@ -1034,22 +1034,22 @@ pub static CORE_V1_POD_EXTENDED_RESOURCE_CLAIM_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_IP: Message = Message {
+pub(super) static CORE_V1_POD_IP: Message = Message {
     name: "PodIP",
     fields: &[field(1, "ip", Ty::String)],
 };
 
-pub static CORE_V1_POD_OS: Message = Message {
+pub(super) static CORE_V1_POD_OS: Message = Message {
     name: "PodOS",
     fields: &[field(1, "name", Ty::String)],
 };
 
-pub static CORE_V1_POD_READINESS_GATE: Message = Message {
+pub(super) static CORE_V1_POD_READINESS_GATE: Message = Message {
     name: "PodReadinessGate",
     fields: &[field(1, "conditionType", Ty::String)],
 };
 
-pub static CORE_V1_POD_RESOURCE_CLAIM: Message = Message {
+pub(super) static CORE_V1_POD_RESOURCE_CLAIM: Message = Message {
     name: "PodResourceClaim",
     fields: &[
         field(1, "name", Ty::String),
@@ -1058,7 +1058,7 @@ pub static CORE_V1_POD_RESOURCE_CLAIM: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_RESOURCE_CLAIM_STATUS: Message = Message {
+pub(super) static CORE_V1_POD_RESOURCE_CLAIM_STATUS: Message = Message {
     name: "PodResourceClaimStatus",
     fields: &[
         field(1, "name", Ty::String),
@@ -1066,17 +1066,17 @@ pub static CORE_V1_POD_RESOURCE_CLAIM_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_SCHEDULING_GATE: Message = Message {
+pub(super) static CORE_V1_POD_SCHEDULING_GATE: Message = Message {
     name: "PodSchedulingGate",
     fields: &[field(1, "name", Ty::String)],
 };
 
-pub static CORE_V1_POD_SCHEDULING_GROUP: Message = Message {
+pub(super) static CORE_V1_POD_SCHEDULING_GROUP: Message = Message {
     name: "PodSchedulingGroup",
     fields: &[field(1, "podGroupName", Ty::String)],
 };
 
-pub static CORE_V1_POD_SECURITY_CONTEXT: Message = Message {
+pub(super) static CORE_V1_POD_SECURITY_CONTEXT: Message = Message {
     name: "PodSecurityContext",
     fields: &[
         field(1, "seLinuxOptions", Ty::Msg(&CORE_V1_SE_LINUX_OPTIONS)),
@@ -1099,7 +1099,7 @@ pub static CORE_V1_POD_SECURITY_CONTEXT: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_SPEC: Message = Message {
+pub(super) static CORE_V1_POD_SPEC: Message = Message {
     name: "PodSpec",
     fields: &[
         list(1, "volumes", Ty::Msg(&CORE_V1_VOLUME)),
@@ -1172,7 +1172,7 @@ pub static CORE_V1_POD_SPEC: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_STATUS: Message = Message {
+pub(super) static CORE_V1_POD_STATUS: Message = Message {
     name: "PodStatus",
     fields: &[
         omit_zero(1, "phase", Ty::String),
@@ -1220,7 +1220,7 @@ pub static CORE_V1_POD_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_TEMPLATE_SPEC: Message = Message {
+pub(super) static CORE_V1_POD_TEMPLATE_SPEC: Message = Message {
     name: "PodTemplateSpec",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -1228,7 +1228,7 @@ pub static CORE_V1_POD_TEMPLATE_SPEC: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_VOLUME_HEALTH: Message = Message {
+pub(super) static CORE_V1_POD_VOLUME_HEALTH: Message = Message {
     name: "PodVolumeHealth",
     fields: &[
         field(1, "name", Ty::String),
@@ -1241,7 +1241,7 @@ pub static CORE_V1_POD_VOLUME_HEALTH: Message = Message {
     ],
 };
 
-pub static CORE_V1_PORT_STATUS: Message = Message {
+pub(super) static CORE_V1_PORT_STATUS: Message = Message {
     name: "PortStatus",
     fields: &[
         field(1, "port", Ty::Int32),
@@ -1250,7 +1250,7 @@ pub static CORE_V1_PORT_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_PORTWORX_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_PORTWORX_VOLUME_SOURCE: Message = Message {
     name: "PortworxVolumeSource",
     fields: &[
         field(1, "volumeID", Ty::String),
@@ -1259,7 +1259,7 @@ pub static CORE_V1_PORTWORX_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_PREFERRED_SCHEDULING_TERM: Message = Message {
+pub(super) static CORE_V1_PREFERRED_SCHEDULING_TERM: Message = Message {
     name: "PreferredSchedulingTerm",
     fields: &[
         field(1, "weight", Ty::Int32),
@@ -1267,7 +1267,7 @@ pub static CORE_V1_PREFERRED_SCHEDULING_TERM: Message = Message {
     ],
 };
 
-pub static CORE_V1_PROBE: Message = Message {
+pub(super) static CORE_V1_PROBE: Message = Message {
     name: "Probe",
     fields: &[
         inline(1, &CORE_V1_PROBE_HANDLER),
@@ -1280,7 +1280,7 @@ pub static CORE_V1_PROBE: Message = Message {
     ],
 };
 
-pub static CORE_V1_PROBE_HANDLER: Message = Message {
+pub(super) static CORE_V1_PROBE_HANDLER: Message = Message {
     name: "ProbeHandler",
     fields: &[
         field(1, "exec", Ty::Msg(&CORE_V1_EXEC_ACTION)),
@@ -1290,7 +1290,7 @@ pub static CORE_V1_PROBE_HANDLER: Message = Message {
     ],
 };
 
-pub static CORE_V1_PROJECTED_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_PROJECTED_VOLUME_SOURCE: Message = Message {
     name: "ProjectedVolumeSource",
     fields: &[
         list_or_null(1, "sources", Ty::Msg(&CORE_V1_VOLUME_PROJECTION)),
@@ -1299,7 +1299,7 @@ pub static CORE_V1_PROJECTED_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_QUOBYTE_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_QUOBYTE_VOLUME_SOURCE: Message = Message {
     name: "QuobyteVolumeSource",
     fields: &[
         field(1, "registry", Ty::String),
@@ -1311,7 +1311,7 @@ pub static CORE_V1_QUOBYTE_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_RBD_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_RBD_VOLUME_SOURCE: Message = Message {
     name: "RBDVolumeSource",
     fields: &[
         list_or_null(1, "monitors", Ty::String),
@@ -1325,7 +1325,7 @@ pub static CORE_V1_RBD_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_RESOURCE_CLAIM: Message = Message {
+pub(super) static CORE_V1_RESOURCE_CLAIM: Message = Message {
     name: "ResourceClaim",
     fields: &[
         field(1, "name", Ty::String),
@@ -1333,7 +1333,7 @@ pub static CORE_V1_RESOURCE_CLAIM: Message = Message {
     ],
 };
 
-pub static CORE_V1_RESOURCE_FIELD_SELECTOR: Message = Message {
+pub(super) static CORE_V1_RESOURCE_FIELD_SELECTOR: Message = Message {
     name: "ResourceFieldSelector",
     fields: &[
         omit_zero(1, "containerName", Ty::String),
@@ -1342,7 +1342,7 @@ pub static CORE_V1_RESOURCE_FIELD_SELECTOR: Message = Message {
     ],
 };
 
-pub static CORE_V1_RESOURCE_HEALTH: Message = Message {
+pub(super) static CORE_V1_RESOURCE_HEALTH: Message = Message {
     name: "ResourceHealth",
     fields: &[
         field(1, "resourceID", Ty::String),
@@ -1351,7 +1351,7 @@ pub static CORE_V1_RESOURCE_HEALTH: Message = Message {
     ],
 };
 
-pub static CORE_V1_RESOURCE_QUOTA: Message = Message {
+pub(super) static CORE_V1_RESOURCE_QUOTA: Message = Message {
     name: "ResourceQuota",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -1360,7 +1360,7 @@ pub static CORE_V1_RESOURCE_QUOTA: Message = Message {
     ],
 };
 
-pub static CORE_V1_RESOURCE_QUOTA_SPEC: Message = Message {
+pub(super) static CORE_V1_RESOURCE_QUOTA_SPEC: Message = Message {
     name: "ResourceQuotaSpec",
     fields: &[
         map(1, "hard", Ty::Quantity),
@@ -1369,12 +1369,12 @@ pub static CORE_V1_RESOURCE_QUOTA_SPEC: Message = Message {
     ],
 };
 
-pub static CORE_V1_RESOURCE_QUOTA_STATUS: Message = Message {
+pub(super) static CORE_V1_RESOURCE_QUOTA_STATUS: Message = Message {
     name: "ResourceQuotaStatus",
     fields: &[map(1, "hard", Ty::Quantity), map(2, "used", Ty::Quantity)],
 };
 
-pub static CORE_V1_RESOURCE_REQUIREMENTS: Message = Message {
+pub(super) static CORE_V1_RESOURCE_REQUIREMENTS: Message = Message {
     name: "ResourceRequirements",
     fields: &[
         map(1, "limits", Ty::Quantity),
@@ -1383,7 +1383,7 @@ pub static CORE_V1_RESOURCE_REQUIREMENTS: Message = Message {
     ],
 };
 
-pub static CORE_V1_RESOURCE_STATUS: Message = Message {
+pub(super) static CORE_V1_RESOURCE_STATUS: Message = Message {
     name: "ResourceStatus",
     fields: &[
         field(1, "name", Ty::String),
@@ -1391,7 +1391,7 @@ pub static CORE_V1_RESOURCE_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_SE_LINUX_OPTIONS: Message = Message {
+pub(super) static CORE_V1_SE_LINUX_OPTIONS: Message = Message {
     name: "SELinuxOptions",
     fields: &[
         omit_zero(1, "user", Ty::String),
@@ -1401,7 +1401,7 @@ pub static CORE_V1_SE_LINUX_OPTIONS: Message = Message {
     ],
 };
 
-pub static CORE_V1_SCALE_IO_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_SCALE_IO_VOLUME_SOURCE: Message = Message {
     name: "ScaleIOVolumeSource",
     fields: &[
         field(1, "gateway", Ty::String),
@@ -1417,7 +1417,7 @@ pub static CORE_V1_SCALE_IO_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_SCOPE_SELECTOR: Message = Message {
+pub(super) static CORE_V1_SCOPE_SELECTOR: Message = Message {
     name: "ScopeSelector",
     fields: &[list(
         1,
@@ -1426,7 +1426,7 @@ pub static CORE_V1_SCOPE_SELECTOR: Message = Message {
     )],
 };
 
-pub static CORE_V1_SCOPED_RESOURCE_SELECTOR_REQUIREMENT: Message = Message {
+pub(super) static CORE_V1_SCOPED_RESOURCE_SELECTOR_REQUIREMENT: Message = Message {
     name: "ScopedResourceSelectorRequirement",
     fields: &[
         field(1, "scopeName", Ty::String),
@@ -1435,7 +1435,7 @@ pub static CORE_V1_SCOPED_RESOURCE_SELECTOR_REQUIREMENT: Message = Message {
     ],
 };
 
-pub static CORE_V1_SECCOMP_PROFILE: Message = Message {
+pub(super) static CORE_V1_SECCOMP_PROFILE: Message = Message {
     name: "SeccompProfile",
     fields: &[
         field(1, "type", Ty::String),
@@ -1443,7 +1443,7 @@ pub static CORE_V1_SECCOMP_PROFILE: Message = Message {
     ],
 };
 
-pub static CORE_V1_SECRET: Message = Message {
+pub(super) static CORE_V1_SECRET: Message = Message {
     name: "Secret",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -1454,7 +1454,7 @@ pub static CORE_V1_SECRET: Message = Message {
     ],
 };
 
-pub static CORE_V1_SECRET_ENV_SOURCE: Message = Message {
+pub(super) static CORE_V1_SECRET_ENV_SOURCE: Message = Message {
     name: "SecretEnvSource",
     fields: &[
         inline(1, &CORE_V1_LOCAL_OBJECT_REFERENCE),
@@ -1462,7 +1462,7 @@ pub static CORE_V1_SECRET_ENV_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_SECRET_KEY_SELECTOR: Message = Message {
+pub(super) static CORE_V1_SECRET_KEY_SELECTOR: Message = Message {
     name: "SecretKeySelector",
     fields: &[
         inline(1, &CORE_V1_LOCAL_OBJECT_REFERENCE),
@@ -1471,7 +1471,7 @@ pub static CORE_V1_SECRET_KEY_SELECTOR: Message = Message {
     ],
 };
 
-pub static CORE_V1_SECRET_PROJECTION: Message = Message {
+pub(super) static CORE_V1_SECRET_PROJECTION: Message = Message {
     name: "SecretProjection",
     fields: &[
         inline(1, &CORE_V1_LOCAL_OBJECT_REFERENCE),
@@ -1480,7 +1480,7 @@ pub static CORE_V1_SECRET_PROJECTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_SECRET_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_SECRET_VOLUME_SOURCE: Message = Message {
     name: "SecretVolumeSource",
     fields: &[
         omit_zero(1, "secretName", Ty::String),
@@ -1491,7 +1491,7 @@ pub static CORE_V1_SECRET_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_SECURITY_CONTEXT: Message = Message {
+pub(super) static CORE_V1_SECURITY_CONTEXT: Message = Message {
     name: "SecurityContext",
     fields: &[
         field(1, "capabilities", Ty::Msg(&CORE_V1_CAPABILITIES)),
@@ -1513,7 +1513,7 @@ pub static CORE_V1_SECURITY_CONTEXT: Message = Message {
     ],
 };
 
-pub static CORE_V1_SERVICE: Message = Message {
+pub(super) static CORE_V1_SERVICE: Message = Message {
     name: "Service",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -1522,7 +1522,7 @@ pub static CORE_V1_SERVICE: Message = Message {
     ],
 };
 
-pub static CORE_V1_SERVICE_ACCOUNT: Message = Message {
+pub(super) static CORE_V1_SERVICE_ACCOUNT: Message = Message {
     name: "ServiceAccount",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -1536,7 +1536,7 @@ pub static CORE_V1_SERVICE_ACCOUNT: Message = Message {
     ],
 };
 
-pub static CORE_V1_SERVICE_ACCOUNT_TOKEN_PROJECTION: Message = Message {
+pub(super) static CORE_V1_SERVICE_ACCOUNT_TOKEN_PROJECTION: Message = Message {
     name: "ServiceAccountTokenProjection",
     fields: &[
         omit_zero(1, "audience", Ty::String),
@@ -1546,7 +1546,7 @@ pub static CORE_V1_SERVICE_ACCOUNT_TOKEN_PROJECTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_SERVICE_PORT: Message = Message {
+pub(super) static CORE_V1_SERVICE_PORT: Message = Message {
     name: "ServicePort",
     fields: &[
         omit_zero(1, "name", Ty::String),
@@ -1558,7 +1558,7 @@ pub static CORE_V1_SERVICE_PORT: Message = Message {
     ],
 };
 
-pub static CORE_V1_SERVICE_SPEC: Message = Message {
+pub(super) static CORE_V1_SERVICE_SPEC: Message = Message {
     name: "ServiceSpec",
     fields: &[
         list(1, "ports", Ty::Msg(&CORE_V1_SERVICE_PORT)),
@@ -1588,7 +1588,7 @@ pub static CORE_V1_SERVICE_SPEC: Message = Message {
     ],
 };
 
-pub static CORE_V1_SERVICE_STATUS: Message = Message {
+pub(super) static CORE_V1_SERVICE_STATUS: Message = Message {
     name: "ServiceStatus",
     fields: &[
         field(1, "loadBalancer", Ty::Msg(&CORE_V1_LOAD_BALANCER_STATUS)),
@@ -1596,17 +1596,17 @@ pub static CORE_V1_SERVICE_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_SESSION_AFFINITY_CONFIG: Message = Message {
+pub(super) static CORE_V1_SESSION_AFFINITY_CONFIG: Message = Message {
     name: "SessionAffinityConfig",
     fields: &[field(1, "clientIP", Ty::Msg(&CORE_V1_CLIENT_IP_CONFIG))],
 };
 
-pub static CORE_V1_SLEEP_ACTION: Message = Message {
+pub(super) static CORE_V1_SLEEP_ACTION: Message = Message {
     name: "SleepAction",
     fields: &[field(1, "seconds", Ty::Int64)],
 };
 
-pub static CORE_V1_STORAGE_OS_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_STORAGE_OS_VOLUME_SOURCE: Message = Message {
     name: "StorageOSVolumeSource",
     fields: &[
         omit_zero(1, "volumeName", Ty::String),
@@ -1617,12 +1617,12 @@ pub static CORE_V1_STORAGE_OS_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_SYSCTL: Message = Message {
+pub(super) static CORE_V1_SYSCTL: Message = Message {
     name: "Sysctl",
     fields: &[field(1, "name", Ty::String), field(2, "value", Ty::String)],
 };
 
-pub static CORE_V1_TCP_SOCKET_ACTION: Message = Message {
+pub(super) static CORE_V1_TCP_SOCKET_ACTION: Message = Message {
     name: "TCPSocketAction",
     fields: &[
         field(1, "port", Ty::IntOrString),
@@ -1630,7 +1630,7 @@ pub static CORE_V1_TCP_SOCKET_ACTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_TOLERATION: Message = Message {
+pub(super) static CORE_V1_TOLERATION: Message = Message {
     name: "Toleration",
     fields: &[
         omit_zero(1, "key", Ty::String),
@@ -1641,7 +1641,7 @@ pub static CORE_V1_TOLERATION: Message = Message {
     ],
 };
 
-pub static CORE_V1_TOPOLOGY_SPREAD_CONSTRAINT: Message = Message {
+pub(super) static CORE_V1_TOPOLOGY_SPREAD_CONSTRAINT: Message = Message {
     name: "TopologySpreadConstraint",
     fields: &[
         field(1, "maxSkew", Ty::Int32),
@@ -1655,7 +1655,7 @@ pub static CORE_V1_TOPOLOGY_SPREAD_CONSTRAINT: Message = Message {
     ],
 };
 
-pub static CORE_V1_TYPED_LOCAL_OBJECT_REFERENCE: Message = Message {
+pub(super) static CORE_V1_TYPED_LOCAL_OBJECT_REFERENCE: Message = Message {
     name: "TypedLocalObjectReference",
     fields: &[
         field_or_null(1, "apiGroup", Ty::String),
@@ -1664,7 +1664,7 @@ pub static CORE_V1_TYPED_LOCAL_OBJECT_REFERENCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_TYPED_OBJECT_REFERENCE: Message = Message {
+pub(super) static CORE_V1_TYPED_OBJECT_REFERENCE: Message = Message {
     name: "TypedObjectReference",
     fields: &[
         field_or_null(1, "apiGroup", Ty::String),
@@ -1674,7 +1674,7 @@ pub static CORE_V1_TYPED_OBJECT_REFERENCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME: Message = Message {
+pub(super) static CORE_V1_VOLUME: Message = Message {
     name: "Volume",
     fields: &[
         field(1, "name", Ty::String),
@@ -1682,7 +1682,7 @@ pub static CORE_V1_VOLUME: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_DEVICE: Message = Message {
+pub(super) static CORE_V1_VOLUME_DEVICE: Message = Message {
     name: "VolumeDevice",
     fields: &[
         field(1, "name", Ty::String),
@@ -1690,7 +1690,7 @@ pub static CORE_V1_VOLUME_DEVICE: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_HEALTH_CONDITION: Message = Message {
+pub(super) static CORE_V1_VOLUME_HEALTH_CONDITION: Message = Message {
     name: "VolumeHealthCondition",
     fields: &[
         field(1, "status", Ty::String),
@@ -1699,7 +1699,7 @@ pub static CORE_V1_VOLUME_HEALTH_CONDITION: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_HEALTH_STATUS: Message = Message {
+pub(super) static CORE_V1_VOLUME_HEALTH_STATUS: Message = Message {
     name: "VolumeHealthStatus",
     fields: &[
         list(
@@ -1711,7 +1711,7 @@ pub static CORE_V1_VOLUME_HEALTH_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_MOUNT: Message = Message {
+pub(super) static CORE_V1_VOLUME_MOUNT: Message = Message {
     name: "VolumeMount",
     fields: &[
         field(1, "name", Ty::String),
@@ -1725,7 +1725,7 @@ pub static CORE_V1_VOLUME_MOUNT: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_MOUNT_STATUS: Message = Message {
+pub(super) static CORE_V1_VOLUME_MOUNT_STATUS: Message = Message {
     name: "VolumeMountStatus",
     fields: &[
         field(1, "name", Ty::String),
@@ -1736,7 +1736,7 @@ pub static CORE_V1_VOLUME_MOUNT_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_PROJECTION: Message = Message {
+pub(super) static CORE_V1_VOLUME_PROJECTION: Message = Message {
     name: "VolumeProjection",
     fields: &[
         field(1, "secret", Ty::Msg(&CORE_V1_SECRET_PROJECTION)),
@@ -1760,7 +1760,7 @@ pub static CORE_V1_VOLUME_PROJECTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_RESOURCE_REQUIREMENTS: Message = Message {
+pub(super) static CORE_V1_VOLUME_RESOURCE_REQUIREMENTS: Message = Message {
     name: "VolumeResourceRequirements",
     fields: &[
         map(1, "limits", Ty::Quantity),
@@ -1768,7 +1768,7 @@ pub static CORE_V1_VOLUME_RESOURCE_REQUIREMENTS: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_VOLUME_SOURCE: Message = Message {
     name: "VolumeSource",
     fields: &[
         field(1, "hostPath", Ty::Msg(&CORE_V1_HOST_PATH_VOLUME_SOURCE)),
@@ -1832,12 +1832,12 @@ pub static CORE_V1_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_STATUS: Message = Message {
+pub(super) static CORE_V1_VOLUME_STATUS: Message = Message {
     name: "VolumeStatus",
     fields: &[field(1, "image", Ty::Msg(&CORE_V1_IMAGE_VOLUME_STATUS))],
 };
 
-pub static CORE_V1_VSPHERE_VIRTUAL_DISK_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_VSPHERE_VIRTUAL_DISK_VOLUME_SOURCE: Message = Message {
     name: "VsphereVirtualDiskVolumeSource",
     fields: &[
         field(1, "volumePath", Ty::String),
@@ -1847,7 +1847,7 @@ pub static CORE_V1_VSPHERE_VIRTUAL_DISK_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_WEIGHTED_POD_AFFINITY_TERM: Message = Message {
+pub(super) static CORE_V1_WEIGHTED_POD_AFFINITY_TERM: Message = Message {
     name: "WeightedPodAffinityTerm",
     fields: &[
         field(1, "weight", Ty::Int32),
@@ -1855,7 +1855,7 @@ pub static CORE_V1_WEIGHTED_POD_AFFINITY_TERM: Message = Message {
     ],
 };
 
-pub static CORE_V1_WINDOWS_SECURITY_CONTEXT_OPTIONS: Message = Message {
+pub(super) static CORE_V1_WINDOWS_SECURITY_CONTEXT_OPTIONS: Message = Message {
     name: "WindowsSecurityContextOptions",
     fields: &[
         field(1, "gmsaCredentialSpecName", Ty::String),
@@ -1868,7 +1868,7 @@ pub static CORE_V1_WINDOWS_SECURITY_CONTEXT_OPTIONS: Message = Message {
 // ---- k8s.io.api.apps.v1: field numbers from kubernetes/api/apps/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/apps/v1/types.go.
 
-pub static APPS_V1_DAEMON_SET: Message = Message {
+pub(super) static APPS_V1_DAEMON_SET: Message = Message {
     name: "DaemonSet",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -1877,7 +1877,7 @@ pub static APPS_V1_DAEMON_SET: Message = Message {
     ],
 };
 
-pub static APPS_V1_DAEMON_SET_CONDITION: Message = Message {
+pub(super) static APPS_V1_DAEMON_SET_CONDITION: Message = Message {
     name: "DaemonSetCondition",
     fields: &[
         field(1, "type", Ty::String),
@@ -1888,7 +1888,7 @@ pub static APPS_V1_DAEMON_SET_CONDITION: Message = Message {
     ],
 };
 
-pub static APPS_V1_DAEMON_SET_SPEC: Message = Message {
+pub(super) static APPS_V1_DAEMON_SET_SPEC: Message = Message {
     name: "DaemonSetSpec",
     fields: &[
         field_or_null(1, "selector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
@@ -1903,7 +1903,7 @@ pub static APPS_V1_DAEMON_SET_SPEC: Message = Message {
     ],
 };
 
-pub static APPS_V1_DAEMON_SET_STATUS: Message = Message {
+pub(super) static APPS_V1_DAEMON_SET_STATUS: Message = Message {
     name: "DaemonSetStatus",
     fields: &[
         field(1, "currentNumberScheduled", Ty::Int32),
@@ -1919,7 +1919,7 @@ pub static APPS_V1_DAEMON_SET_STATUS: Message = Message {
     ],
 };
 
-pub static APPS_V1_DAEMON_SET_UPDATE_STRATEGY: Message = Message {
+pub(super) static APPS_V1_DAEMON_SET_UPDATE_STRATEGY: Message = Message {
     name: "DaemonSetUpdateStrategy",
     fields: &[
         omit_zero(1, "type", Ty::String),
@@ -1931,7 +1931,7 @@ pub static APPS_V1_DAEMON_SET_UPDATE_STRATEGY: Message = Message {
     ],
 };
 
-pub static APPS_V1_DEPLOYMENT: Message = Message {
+pub(super) static APPS_V1_DEPLOYMENT: Message = Message {
     name: "Deployment",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -1940,7 +1940,7 @@ pub static APPS_V1_DEPLOYMENT: Message = Message {
     ],
 };
 
-pub static APPS_V1_DEPLOYMENT_CONDITION: Message = Message {
+pub(super) static APPS_V1_DEPLOYMENT_CONDITION: Message = Message {
     name: "DeploymentCondition",
     fields: &[
         field(1, "type", Ty::String),
@@ -1952,7 +1952,7 @@ pub static APPS_V1_DEPLOYMENT_CONDITION: Message = Message {
     ],
 };
 
-pub static APPS_V1_DEPLOYMENT_SPEC: Message = Message {
+pub(super) static APPS_V1_DEPLOYMENT_SPEC: Message = Message {
     name: "DeploymentSpec",
     fields: &[
         field(1, "replicas", Ty::Int32),
@@ -1966,7 +1966,7 @@ pub static APPS_V1_DEPLOYMENT_SPEC: Message = Message {
     ],
 };
 
-pub static APPS_V1_DEPLOYMENT_STATUS: Message = Message {
+pub(super) static APPS_V1_DEPLOYMENT_STATUS: Message = Message {
     name: "DeploymentStatus",
     fields: &[
         omit_zero(1, "observedGeneration", Ty::Int64),
@@ -1981,7 +1981,7 @@ pub static APPS_V1_DEPLOYMENT_STATUS: Message = Message {
     ],
 };
 
-pub static APPS_V1_DEPLOYMENT_STRATEGY: Message = Message {
+pub(super) static APPS_V1_DEPLOYMENT_STRATEGY: Message = Message {
     name: "DeploymentStrategy",
     fields: &[
         omit_zero(1, "type", Ty::String),
@@ -1993,7 +1993,7 @@ pub static APPS_V1_DEPLOYMENT_STRATEGY: Message = Message {
     ],
 };
 
-pub static APPS_V1_REPLICA_SET: Message = Message {
+pub(super) static APPS_V1_REPLICA_SET: Message = Message {
     name: "ReplicaSet",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2002,7 +2002,7 @@ pub static APPS_V1_REPLICA_SET: Message = Message {
     ],
 };
 
-pub static APPS_V1_REPLICA_SET_CONDITION: Message = Message {
+pub(super) static APPS_V1_REPLICA_SET_CONDITION: Message = Message {
     name: "ReplicaSetCondition",
     fields: &[
         field(1, "type", Ty::String),
@@ -2013,7 +2013,7 @@ pub static APPS_V1_REPLICA_SET_CONDITION: Message = Message {
     ],
 };
 
-pub static APPS_V1_REPLICA_SET_SPEC: Message = Message {
+pub(super) static APPS_V1_REPLICA_SET_SPEC: Message = Message {
     name: "ReplicaSetSpec",
     fields: &[
         field(1, "replicas", Ty::Int32),
@@ -2023,7 +2023,7 @@ pub static APPS_V1_REPLICA_SET_SPEC: Message = Message {
     ],
 };
 
-pub static APPS_V1_REPLICA_SET_STATUS: Message = Message {
+pub(super) static APPS_V1_REPLICA_SET_STATUS: Message = Message {
     name: "ReplicaSetStatus",
     fields: &[
         field(1, "replicas", Ty::Int32),
@@ -2036,7 +2036,7 @@ pub static APPS_V1_REPLICA_SET_STATUS: Message = Message {
     ],
 };
 
-pub static APPS_V1_ROLLING_UPDATE_DAEMON_SET: Message = Message {
+pub(super) static APPS_V1_ROLLING_UPDATE_DAEMON_SET: Message = Message {
     name: "RollingUpdateDaemonSet",
     fields: &[
         field(1, "maxUnavailable", Ty::IntOrString),
@@ -2044,7 +2044,7 @@ pub static APPS_V1_ROLLING_UPDATE_DAEMON_SET: Message = Message {
     ],
 };
 
-pub static APPS_V1_ROLLING_UPDATE_DEPLOYMENT: Message = Message {
+pub(super) static APPS_V1_ROLLING_UPDATE_DEPLOYMENT: Message = Message {
     name: "RollingUpdateDeployment",
     fields: &[
         field(1, "maxUnavailable", Ty::IntOrString),
@@ -2052,7 +2052,7 @@ pub static APPS_V1_ROLLING_UPDATE_DEPLOYMENT: Message = Message {
     ],
 };
 
-pub static APPS_V1_ROLLING_UPDATE_STATEFUL_SET_STRATEGY: Message = Message {
+pub(super) static APPS_V1_ROLLING_UPDATE_STATEFUL_SET_STRATEGY: Message = Message {
     name: "RollingUpdateStatefulSetStrategy",
     fields: &[
         field(1, "partition", Ty::Int32),
@@ -2060,7 +2060,7 @@ pub static APPS_V1_ROLLING_UPDATE_STATEFUL_SET_STRATEGY: Message = Message {
     ],
 };
 
-pub static APPS_V1_STATEFUL_SET: Message = Message {
+pub(super) static APPS_V1_STATEFUL_SET: Message = Message {
     name: "StatefulSet",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2069,7 +2069,7 @@ pub static APPS_V1_STATEFUL_SET: Message = Message {
     ],
 };
 
-pub static APPS_V1_STATEFUL_SET_CONDITION: Message = Message {
+pub(super) static APPS_V1_STATEFUL_SET_CONDITION: Message = Message {
     name: "StatefulSetCondition",
     fields: &[
         field(1, "type", Ty::String),
@@ -2080,20 +2080,21 @@ pub static APPS_V1_STATEFUL_SET_CONDITION: Message = Message {
     ],
 };
 
-pub static APPS_V1_STATEFUL_SET_ORDINALS: Message = Message {
+pub(super) static APPS_V1_STATEFUL_SET_ORDINALS: Message = Message {
     name: "StatefulSetOrdinals",
     fields: &[field(1, "start", Ty::Int32)],
 };
 
-pub static APPS_V1_STATEFUL_SET_PERSISTENT_VOLUME_CLAIM_RETENTION_POLICY: Message = Message {
-    name: "StatefulSetPersistentVolumeClaimRetentionPolicy",
-    fields: &[
-        omit_zero(1, "whenDeleted", Ty::String),
-        omit_zero(2, "whenScaled", Ty::String),
-    ],
-};
+pub(super) static APPS_V1_STATEFUL_SET_PERSISTENT_VOLUME_CLAIM_RETENTION_POLICY: Message =
+    Message {
+        name: "StatefulSetPersistentVolumeClaimRetentionPolicy",
+        fields: &[
+            omit_zero(1, "whenDeleted", Ty::String),
+            omit_zero(2, "whenScaled", Ty::String),
+        ],
+    };
 
-pub static APPS_V1_STATEFUL_SET_SPEC: Message = Message {
+pub(super) static APPS_V1_STATEFUL_SET_SPEC: Message = Message {
     name: "StatefulSetSpec",
     fields: &[
         field(1, "replicas", Ty::Int32),
@@ -2122,7 +2123,7 @@ pub static APPS_V1_STATEFUL_SET_SPEC: Message = Message {
     ],
 };
 
-pub static APPS_V1_STATEFUL_SET_STATUS: Message = Message {
+pub(super) static APPS_V1_STATEFUL_SET_STATUS: Message = Message {
     name: "StatefulSetStatus",
     fields: &[
         omit_zero(1, "observedGeneration", Ty::Int64),
@@ -2138,7 +2139,7 @@ pub static APPS_V1_STATEFUL_SET_STATUS: Message = Message {
     ],
 };
 
-pub static APPS_V1_STATEFUL_SET_UPDATE_STRATEGY: Message = Message {
+pub(super) static APPS_V1_STATEFUL_SET_UPDATE_STRATEGY: Message = Message {
     name: "StatefulSetUpdateStrategy",
     fields: &[
         omit_zero(1, "type", Ty::String),
@@ -2153,7 +2154,7 @@ pub static APPS_V1_STATEFUL_SET_UPDATE_STRATEGY: Message = Message {
 // ---- k8s.io.api.batch.v1: field numbers from kubernetes/api/batch/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/batch/v1/types.go.
 
-pub static BATCH_V1_CRON_JOB: Message = Message {
+pub(super) static BATCH_V1_CRON_JOB: Message = Message {
     name: "CronJob",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2162,7 +2163,7 @@ pub static BATCH_V1_CRON_JOB: Message = Message {
     ],
 };
 
-pub static BATCH_V1_CRON_JOB_SPEC: Message = Message {
+pub(super) static BATCH_V1_CRON_JOB_SPEC: Message = Message {
     name: "CronJobSpec",
     fields: &[
         field(1, "schedule", Ty::String),
@@ -2176,7 +2177,7 @@ pub static BATCH_V1_CRON_JOB_SPEC: Message = Message {
     ],
 };
 
-pub static BATCH_V1_CRON_JOB_STATUS: Message = Message {
+pub(super) static BATCH_V1_CRON_JOB_STATUS: Message = Message {
     name: "CronJobStatus",
     fields: &[
         list(1, "active", Ty::Msg(&CORE_V1_OBJECT_REFERENCE)),
@@ -2185,7 +2186,7 @@ pub static BATCH_V1_CRON_JOB_STATUS: Message = Message {
     ],
 };
 
-pub static BATCH_V1_JOB: Message = Message {
+pub(super) static BATCH_V1_JOB: Message = Message {
     name: "Job",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2194,7 +2195,7 @@ pub static BATCH_V1_JOB: Message = Message {
     ],
 };
 
-pub static BATCH_V1_JOB_CONDITION: Message = Message {
+pub(super) static BATCH_V1_JOB_CONDITION: Message = Message {
     name: "JobCondition",
     fields: &[
         field(1, "type", Ty::String),
@@ -2206,12 +2207,12 @@ pub static BATCH_V1_JOB_CONDITION: Message = Message {
     ],
 };
 
-pub static BATCH_V1_JOB_SCHEDULING_CONFIGURATION: Message = Message {
+pub(super) static BATCH_V1_JOB_SCHEDULING_CONFIGURATION: Message = Message {
     name: "JobSchedulingConfiguration",
     fields: &[],
 };
 
-pub static BATCH_V1_JOB_SPEC: Message = Message {
+pub(super) static BATCH_V1_JOB_SPEC: Message = Message {
     name: "JobSpec",
     fields: &[
         field(1, "parallelism", Ty::Int32),
@@ -2242,7 +2243,7 @@ pub static BATCH_V1_JOB_SPEC: Message = Message {
     ],
 };
 
-pub static BATCH_V1_JOB_STATUS: Message = Message {
+pub(super) static BATCH_V1_JOB_STATUS: Message = Message {
     name: "JobStatus",
     fields: &[
         list(1, "conditions", Ty::Msg(&BATCH_V1_JOB_CONDITION)),
@@ -2263,7 +2264,7 @@ pub static BATCH_V1_JOB_STATUS: Message = Message {
     ],
 };
 
-pub static BATCH_V1_JOB_TEMPLATE_SPEC: Message = Message {
+pub(super) static BATCH_V1_JOB_TEMPLATE_SPEC: Message = Message {
     name: "JobTemplateSpec",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2271,7 +2272,7 @@ pub static BATCH_V1_JOB_TEMPLATE_SPEC: Message = Message {
     ],
 };
 
-pub static BATCH_V1_POD_FAILURE_POLICY: Message = Message {
+pub(super) static BATCH_V1_POD_FAILURE_POLICY: Message = Message {
     name: "PodFailurePolicy",
     fields: &[list_or_null(
         1,
@@ -2280,7 +2281,7 @@ pub static BATCH_V1_POD_FAILURE_POLICY: Message = Message {
     )],
 };
 
-pub static BATCH_V1_POD_FAILURE_POLICY_ON_EXIT_CODES_REQUIREMENT: Message = Message {
+pub(super) static BATCH_V1_POD_FAILURE_POLICY_ON_EXIT_CODES_REQUIREMENT: Message = Message {
     name: "PodFailurePolicyOnExitCodesRequirement",
     fields: &[
         field(1, "containerName", Ty::String),
@@ -2289,12 +2290,12 @@ pub static BATCH_V1_POD_FAILURE_POLICY_ON_EXIT_CODES_REQUIREMENT: Message = Mess
     ],
 };
 
-pub static BATCH_V1_POD_FAILURE_POLICY_ON_POD_CONDITIONS_PATTERN: Message = Message {
+pub(super) static BATCH_V1_POD_FAILURE_POLICY_ON_POD_CONDITIONS_PATTERN: Message = Message {
     name: "PodFailurePolicyOnPodConditionsPattern",
     fields: &[field(1, "type", Ty::String), field(2, "status", Ty::String)],
 };
 
-pub static BATCH_V1_POD_FAILURE_POLICY_RULE: Message = Message {
+pub(super) static BATCH_V1_POD_FAILURE_POLICY_RULE: Message = Message {
     name: "PodFailurePolicyRule",
     fields: &[
         field(1, "action", Ty::String),
@@ -2311,7 +2312,7 @@ pub static BATCH_V1_POD_FAILURE_POLICY_RULE: Message = Message {
     ],
 };
 
-pub static BATCH_V1_SUCCESS_POLICY: Message = Message {
+pub(super) static BATCH_V1_SUCCESS_POLICY: Message = Message {
     name: "SuccessPolicy",
     fields: &[list_or_null(
         1,
@@ -2320,7 +2321,7 @@ pub static BATCH_V1_SUCCESS_POLICY: Message = Message {
     )],
 };
 
-pub static BATCH_V1_SUCCESS_POLICY_RULE: Message = Message {
+pub(super) static BATCH_V1_SUCCESS_POLICY_RULE: Message = Message {
     name: "SuccessPolicyRule",
     fields: &[
         field(1, "succeededIndexes", Ty::String),
@@ -2328,7 +2329,7 @@ pub static BATCH_V1_SUCCESS_POLICY_RULE: Message = Message {
     ],
 };
 
-pub static BATCH_V1_UNCOUNTED_TERMINATED_PODS: Message = Message {
+pub(super) static BATCH_V1_UNCOUNTED_TERMINATED_PODS: Message = Message {
     name: "UncountedTerminatedPods",
     fields: &[
         list(1, "succeeded", Ty::String),
@@ -2339,7 +2340,7 @@ pub static BATCH_V1_UNCOUNTED_TERMINATED_PODS: Message = Message {
 // ---- k8s.io.api.autoscaling.v1: field numbers from kubernetes/api/autoscaling/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/autoscaling/v1/types.go.
 
-pub static AUTOSCALING_V1_CROSS_VERSION_OBJECT_REFERENCE: Message = Message {
+pub(super) static AUTOSCALING_V1_CROSS_VERSION_OBJECT_REFERENCE: Message = Message {
     name: "CrossVersionObjectReference",
     fields: &[
         field(1, "kind", Ty::String),
@@ -2348,7 +2349,7 @@ pub static AUTOSCALING_V1_CROSS_VERSION_OBJECT_REFERENCE: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER: Message = Message {
+pub(super) static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER: Message = Message {
     name: "HorizontalPodAutoscaler",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2365,7 +2366,7 @@ pub static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_SPEC: Message = Message {
+pub(super) static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_SPEC: Message = Message {
     name: "HorizontalPodAutoscalerSpec",
     fields: &[
         field(
@@ -2379,7 +2380,7 @@ pub static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_SPEC: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_STATUS: Message = Message {
+pub(super) static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_STATUS: Message = Message {
     name: "HorizontalPodAutoscalerStatus",
     fields: &[
         field(1, "observedGeneration", Ty::Int64),
@@ -2390,7 +2391,7 @@ pub static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_STATUS: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V1_SCALE: Message = Message {
+pub(super) static AUTOSCALING_V1_SCALE: Message = Message {
     name: "Scale",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2399,12 +2400,12 @@ pub static AUTOSCALING_V1_SCALE: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V1_SCALE_SPEC: Message = Message {
+pub(super) static AUTOSCALING_V1_SCALE_SPEC: Message = Message {
     name: "ScaleSpec",
     fields: &[omit_zero(1, "replicas", Ty::Int32)],
 };
 
-pub static AUTOSCALING_V1_SCALE_STATUS: Message = Message {
+pub(super) static AUTOSCALING_V1_SCALE_STATUS: Message = Message {
     name: "ScaleStatus",
     fields: &[
         field(1, "replicas", Ty::Int32),
@@ -2415,7 +2416,7 @@ pub static AUTOSCALING_V1_SCALE_STATUS: Message = Message {
 // ---- k8s.io.api.autoscaling.v2: field numbers from kubernetes/api/autoscaling/v2/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/autoscaling/v2/types.go.
 
-pub static AUTOSCALING_V2_CONTAINER_RESOURCE_METRIC_SOURCE: Message = Message {
+pub(super) static AUTOSCALING_V2_CONTAINER_RESOURCE_METRIC_SOURCE: Message = Message {
     name: "ContainerResourceMetricSource",
     fields: &[
         field(1, "name", Ty::String),
@@ -2424,7 +2425,7 @@ pub static AUTOSCALING_V2_CONTAINER_RESOURCE_METRIC_SOURCE: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_CONTAINER_RESOURCE_METRIC_STATUS: Message = Message {
+pub(super) static AUTOSCALING_V2_CONTAINER_RESOURCE_METRIC_STATUS: Message = Message {
     name: "ContainerResourceMetricStatus",
     fields: &[
         field(1, "name", Ty::String),
@@ -2433,7 +2434,7 @@ pub static AUTOSCALING_V2_CONTAINER_RESOURCE_METRIC_STATUS: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_CROSS_VERSION_OBJECT_REFERENCE: Message = Message {
+pub(super) static AUTOSCALING_V2_CROSS_VERSION_OBJECT_REFERENCE: Message = Message {
     name: "CrossVersionObjectReference",
     fields: &[
         field(1, "kind", Ty::String),
@@ -2442,7 +2443,7 @@ pub static AUTOSCALING_V2_CROSS_VERSION_OBJECT_REFERENCE: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_EXTERNAL_METRIC_SOURCE: Message = Message {
+pub(super) static AUTOSCALING_V2_EXTERNAL_METRIC_SOURCE: Message = Message {
     name: "ExternalMetricSource",
     fields: &[
         field(1, "metric", Ty::Msg(&AUTOSCALING_V2_METRIC_IDENTIFIER)),
@@ -2450,7 +2451,7 @@ pub static AUTOSCALING_V2_EXTERNAL_METRIC_SOURCE: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_EXTERNAL_METRIC_STATUS: Message = Message {
+pub(super) static AUTOSCALING_V2_EXTERNAL_METRIC_STATUS: Message = Message {
     name: "ExternalMetricStatus",
     fields: &[
         field(1, "metric", Ty::Msg(&AUTOSCALING_V2_METRIC_IDENTIFIER)),
@@ -2458,7 +2459,7 @@ pub static AUTOSCALING_V2_EXTERNAL_METRIC_STATUS: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_HPA_SCALING_POLICY: Message = Message {
+pub(super) static AUTOSCALING_V2_HPA_SCALING_POLICY: Message = Message {
     name: "HPAScalingPolicy",
     fields: &[
         field(1, "type", Ty::String),
@@ -2467,7 +2468,7 @@ pub static AUTOSCALING_V2_HPA_SCALING_POLICY: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_HPA_SCALING_RULES: Message = Message {
+pub(super) static AUTOSCALING_V2_HPA_SCALING_RULES: Message = Message {
     name: "HPAScalingRules",
     fields: &[
         field(1, "selectPolicy", Ty::String),
@@ -2477,7 +2478,7 @@ pub static AUTOSCALING_V2_HPA_SCALING_RULES: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER: Message = Message {
+pub(super) static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER: Message = Message {
     name: "HorizontalPodAutoscaler",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2494,7 +2495,7 @@ pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_BEHAVIOR: Message = Message {
+pub(super) static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_BEHAVIOR: Message = Message {
     name: "HorizontalPodAutoscalerBehavior",
     fields: &[
         field(1, "scaleUp", Ty::Msg(&AUTOSCALING_V2_HPA_SCALING_RULES)),
@@ -2502,7 +2503,7 @@ pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_BEHAVIOR: Message = Message 
     ],
 };
 
-pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_CONDITION: Message = Message {
+pub(super) static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_CONDITION: Message = Message {
     name: "HorizontalPodAutoscalerCondition",
     fields: &[
         field(1, "type", Ty::String),
@@ -2514,7 +2515,7 @@ pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_CONDITION: Message = Message
     ],
 };
 
-pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_SPEC: Message = Message {
+pub(super) static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_SPEC: Message = Message {
     name: "HorizontalPodAutoscalerSpec",
     fields: &[
         field(
@@ -2533,7 +2534,7 @@ pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_SPEC: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_STATUS: Message = Message {
+pub(super) static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_STATUS: Message = Message {
     name: "HorizontalPodAutoscalerStatus",
     fields: &[
         field(1, "observedGeneration", Ty::Int64),
@@ -2549,7 +2550,7 @@ pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_STATUS: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_METRIC_IDENTIFIER: Message = Message {
+pub(super) static AUTOSCALING_V2_METRIC_IDENTIFIER: Message = Message {
     name: "MetricIdentifier",
     fields: &[
         field(1, "name", Ty::String),
@@ -2557,7 +2558,7 @@ pub static AUTOSCALING_V2_METRIC_IDENTIFIER: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_METRIC_SPEC: Message = Message {
+pub(super) static AUTOSCALING_V2_METRIC_SPEC: Message = Message {
     name: "MetricSpec",
     fields: &[
         field(1, "type", Ty::String),
@@ -2581,7 +2582,7 @@ pub static AUTOSCALING_V2_METRIC_SPEC: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_METRIC_STATUS: Message = Message {
+pub(super) static AUTOSCALING_V2_METRIC_STATUS: Message = Message {
     name: "MetricStatus",
     fields: &[
         field(1, "type", Ty::String),
@@ -2605,7 +2606,7 @@ pub static AUTOSCALING_V2_METRIC_STATUS: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_METRIC_TARGET: Message = Message {
+pub(super) static AUTOSCALING_V2_METRIC_TARGET: Message = Message {
     name: "MetricTarget",
     fields: &[
         field(1, "type", Ty::String),
@@ -2615,7 +2616,7 @@ pub static AUTOSCALING_V2_METRIC_TARGET: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_METRIC_VALUE_STATUS: Message = Message {
+pub(super) static AUTOSCALING_V2_METRIC_VALUE_STATUS: Message = Message {
     name: "MetricValueStatus",
     fields: &[
         field(1, "value", Ty::Quantity),
@@ -2624,7 +2625,7 @@ pub static AUTOSCALING_V2_METRIC_VALUE_STATUS: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_OBJECT_METRIC_SOURCE: Message = Message {
+pub(super) static AUTOSCALING_V2_OBJECT_METRIC_SOURCE: Message = Message {
     name: "ObjectMetricSource",
     fields: &[
         field(
@@ -2637,7 +2638,7 @@ pub static AUTOSCALING_V2_OBJECT_METRIC_SOURCE: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_OBJECT_METRIC_STATUS: Message = Message {
+pub(super) static AUTOSCALING_V2_OBJECT_METRIC_STATUS: Message = Message {
     name: "ObjectMetricStatus",
     fields: &[
         field(1, "metric", Ty::Msg(&AUTOSCALING_V2_METRIC_IDENTIFIER)),
@@ -2650,7 +2651,7 @@ pub static AUTOSCALING_V2_OBJECT_METRIC_STATUS: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_PODS_METRIC_SOURCE: Message = Message {
+pub(super) static AUTOSCALING_V2_PODS_METRIC_SOURCE: Message = Message {
     name: "PodsMetricSource",
     fields: &[
         field(1, "metric", Ty::Msg(&AUTOSCALING_V2_METRIC_IDENTIFIER)),
@@ -2658,7 +2659,7 @@ pub static AUTOSCALING_V2_PODS_METRIC_SOURCE: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_PODS_METRIC_STATUS: Message = Message {
+pub(super) static AUTOSCALING_V2_PODS_METRIC_STATUS: Message = Message {
     name: "PodsMetricStatus",
     fields: &[
         field(1, "metric", Ty::Msg(&AUTOSCALING_V2_METRIC_IDENTIFIER)),
@@ -2666,7 +2667,7 @@ pub static AUTOSCALING_V2_PODS_METRIC_STATUS: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_RESOURCE_METRIC_SOURCE: Message = Message {
+pub(super) static AUTOSCALING_V2_RESOURCE_METRIC_SOURCE: Message = Message {
     name: "ResourceMetricSource",
     fields: &[
         field(1, "name", Ty::String),
@@ -2674,7 +2675,7 @@ pub static AUTOSCALING_V2_RESOURCE_METRIC_SOURCE: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V2_RESOURCE_METRIC_STATUS: Message = Message {
+pub(super) static AUTOSCALING_V2_RESOURCE_METRIC_STATUS: Message = Message {
     name: "ResourceMetricStatus",
     fields: &[
         field(1, "name", Ty::String),
@@ -2685,7 +2686,7 @@ pub static AUTOSCALING_V2_RESOURCE_METRIC_STATUS: Message = Message {
 // ---- k8s.io.api.policy.v1: field numbers from kubernetes/api/policy/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/policy/v1/types.go.
 
-pub static POLICY_V1_EVICTION: Message = Message {
+pub(super) static POLICY_V1_EVICTION: Message = Message {
     name: "Eviction",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2693,7 +2694,7 @@ pub static POLICY_V1_EVICTION: Message = Message {
     ],
 };
 
-pub static POLICY_V1_POD_DISRUPTION_BUDGET: Message = Message {
+pub(super) static POLICY_V1_POD_DISRUPTION_BUDGET: Message = Message {
     name: "PodDisruptionBudget",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2706,7 +2707,7 @@ pub static POLICY_V1_POD_DISRUPTION_BUDGET: Message = Message {
     ],
 };
 
-pub static POLICY_V1_POD_DISRUPTION_BUDGET_SPEC: Message = Message {
+pub(super) static POLICY_V1_POD_DISRUPTION_BUDGET_SPEC: Message = Message {
     name: "PodDisruptionBudgetSpec",
     fields: &[
         field(1, "minAvailable", Ty::IntOrString),
@@ -2716,7 +2717,7 @@ pub static POLICY_V1_POD_DISRUPTION_BUDGET_SPEC: Message = Message {
     ],
 };
 
-pub static POLICY_V1_POD_DISRUPTION_BUDGET_STATUS: Message = Message {
+pub(super) static POLICY_V1_POD_DISRUPTION_BUDGET_STATUS: Message = Message {
     name: "PodDisruptionBudgetStatus",
     fields: &[
         omit_zero(1, "observedGeneration", Ty::Int64),
@@ -2732,7 +2733,7 @@ pub static POLICY_V1_POD_DISRUPTION_BUDGET_STATUS: Message = Message {
 // ---- k8s.io.api.rbac.v1: field numbers from kubernetes/api/rbac/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/rbac/v1/types.go.
 
-pub static RBAC_V1_AGGREGATION_RULE: Message = Message {
+pub(super) static RBAC_V1_AGGREGATION_RULE: Message = Message {
     name: "AggregationRule",
     fields: &[list(
         1,
@@ -2741,7 +2742,7 @@ pub static RBAC_V1_AGGREGATION_RULE: Message = Message {
     )],
 };
 
-pub static RBAC_V1_CLUSTER_ROLE: Message = Message {
+pub(super) static RBAC_V1_CLUSTER_ROLE: Message = Message {
     name: "ClusterRole",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2750,7 +2751,7 @@ pub static RBAC_V1_CLUSTER_ROLE: Message = Message {
     ],
 };
 
-pub static RBAC_V1_CLUSTER_ROLE_BINDING: Message = Message {
+pub(super) static RBAC_V1_CLUSTER_ROLE_BINDING: Message = Message {
     name: "ClusterRoleBinding",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2759,7 +2760,7 @@ pub static RBAC_V1_CLUSTER_ROLE_BINDING: Message = Message {
     ],
 };
 
-pub static RBAC_V1_POLICY_RULE: Message = Message {
+pub(super) static RBAC_V1_POLICY_RULE: Message = Message {
     name: "PolicyRule",
     fields: &[
         list_or_null(1, "verbs", Ty::String),
@@ -2770,7 +2771,7 @@ pub static RBAC_V1_POLICY_RULE: Message = Message {
     ],
 };
 
-pub static RBAC_V1_ROLE: Message = Message {
+pub(super) static RBAC_V1_ROLE: Message = Message {
     name: "Role",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2778,7 +2779,7 @@ pub static RBAC_V1_ROLE: Message = Message {
     ],
 };
 
-pub static RBAC_V1_ROLE_BINDING: Message = Message {
+pub(super) static RBAC_V1_ROLE_BINDING: Message = Message {
     name: "RoleBinding",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2787,7 +2788,7 @@ pub static RBAC_V1_ROLE_BINDING: Message = Message {
     ],
 };
 
-pub static RBAC_V1_ROLE_REF: Message = Message {
+pub(super) static RBAC_V1_ROLE_REF: Message = Message {
     name: "RoleRef",
     fields: &[
         field(1, "apiGroup", Ty::String),
@@ -2796,7 +2797,7 @@ pub static RBAC_V1_ROLE_REF: Message = Message {
     ],
 };
 
-pub static RBAC_V1_SUBJECT: Message = Message {
+pub(super) static RBAC_V1_SUBJECT: Message = Message {
     name: "Subject",
     fields: &[
         field(1, "kind", Ty::String),
@@ -2809,7 +2810,7 @@ pub static RBAC_V1_SUBJECT: Message = Message {
 // ---- k8s.io.api.networking.v1: field numbers from kubernetes/api/networking/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/networking/v1/types.go.
 
-pub static NETWORKING_V1_HTTP_INGRESS_PATH: Message = Message {
+pub(super) static NETWORKING_V1_HTTP_INGRESS_PATH: Message = Message {
     name: "HTTPIngressPath",
     fields: &[
         omit_zero(1, "path", Ty::String),
@@ -2818,7 +2819,7 @@ pub static NETWORKING_V1_HTTP_INGRESS_PATH: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_HTTP_INGRESS_RULE_VALUE: Message = Message {
+pub(super) static NETWORKING_V1_HTTP_INGRESS_RULE_VALUE: Message = Message {
     name: "HTTPIngressRuleValue",
     fields: &[list_or_null(
         1,
@@ -2827,7 +2828,7 @@ pub static NETWORKING_V1_HTTP_INGRESS_RULE_VALUE: Message = Message {
     )],
 };
 
-pub static NETWORKING_V1_INGRESS: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS: Message = Message {
     name: "Ingress",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2836,7 +2837,7 @@ pub static NETWORKING_V1_INGRESS: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_INGRESS_BACKEND: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_BACKEND: Message = Message {
     name: "IngressBackend",
     fields: &[
         field(
@@ -2852,7 +2853,7 @@ pub static NETWORKING_V1_INGRESS_BACKEND: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_INGRESS_LOAD_BALANCER_INGRESS: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_LOAD_BALANCER_INGRESS: Message = Message {
     name: "IngressLoadBalancerIngress",
     fields: &[
         omit_zero(1, "ip", Ty::String),
@@ -2861,7 +2862,7 @@ pub static NETWORKING_V1_INGRESS_LOAD_BALANCER_INGRESS: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_INGRESS_LOAD_BALANCER_STATUS: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_LOAD_BALANCER_STATUS: Message = Message {
     name: "IngressLoadBalancerStatus",
     fields: &[list(
         1,
@@ -2870,7 +2871,7 @@ pub static NETWORKING_V1_INGRESS_LOAD_BALANCER_STATUS: Message = Message {
     )],
 };
 
-pub static NETWORKING_V1_INGRESS_PORT_STATUS: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_PORT_STATUS: Message = Message {
     name: "IngressPortStatus",
     fields: &[
         field(1, "port", Ty::Int32),
@@ -2879,7 +2880,7 @@ pub static NETWORKING_V1_INGRESS_PORT_STATUS: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_INGRESS_RULE: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_RULE: Message = Message {
     name: "IngressRule",
     fields: &[
         omit_zero(1, "host", Ty::String),
@@ -2887,7 +2888,7 @@ pub static NETWORKING_V1_INGRESS_RULE: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_INGRESS_RULE_VALUE: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_RULE_VALUE: Message = Message {
     name: "IngressRuleValue",
     fields: &[field(
         1,
@@ -2896,7 +2897,7 @@ pub static NETWORKING_V1_INGRESS_RULE_VALUE: Message = Message {
     )],
 };
 
-pub static NETWORKING_V1_INGRESS_SERVICE_BACKEND: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_SERVICE_BACKEND: Message = Message {
     name: "IngressServiceBackend",
     fields: &[
         field(1, "name", Ty::String),
@@ -2904,7 +2905,7 @@ pub static NETWORKING_V1_INGRESS_SERVICE_BACKEND: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_INGRESS_SPEC: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_SPEC: Message = Message {
     name: "IngressSpec",
     fields: &[
         field(1, "defaultBackend", Ty::Msg(&NETWORKING_V1_INGRESS_BACKEND)),
@@ -2914,7 +2915,7 @@ pub static NETWORKING_V1_INGRESS_SPEC: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_INGRESS_STATUS: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_STATUS: Message = Message {
     name: "IngressStatus",
     fields: &[field(
         1,
@@ -2923,7 +2924,7 @@ pub static NETWORKING_V1_INGRESS_STATUS: Message = Message {
     )],
 };
 
-pub static NETWORKING_V1_INGRESS_TLS: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_TLS: Message = Message {
     name: "IngressTLS",
     fields: &[
         list(1, "hosts", Ty::String),
@@ -2931,7 +2932,7 @@ pub static NETWORKING_V1_INGRESS_TLS: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_SERVICE_BACKEND_PORT: Message = Message {
+pub(super) static NETWORKING_V1_SERVICE_BACKEND_PORT: Message = Message {
     name: "ServiceBackendPort",
     fields: &[
         omit_zero(1, "name", Ty::String),
@@ -2942,7 +2943,7 @@ pub static NETWORKING_V1_SERVICE_BACKEND_PORT: Message = Message {
 // ---- k8s.io.api.scheduling.v1: field numbers from kubernetes/api/scheduling/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/scheduling/v1/types.go.
 
-pub static SCHEDULING_V1_PRIORITY_CLASS: Message = Message {
+pub(super) static SCHEDULING_V1_PRIORITY_CLASS: Message = Message {
     name: "PriorityClass",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2956,7 +2957,7 @@ pub static SCHEDULING_V1_PRIORITY_CLASS: Message = Message {
 // ---- k8s.io.api.authentication.v1: field numbers from kubernetes/api/authentication/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/authentication/v1/types.go.
 
-pub static AUTHENTICATION_V1_BOUND_OBJECT_REFERENCE: Message = Message {
+pub(super) static AUTHENTICATION_V1_BOUND_OBJECT_REFERENCE: Message = Message {
     name: "BoundObjectReference",
     fields: &[
         omit_zero(1, "kind", Ty::String),
@@ -2966,7 +2967,7 @@ pub static AUTHENTICATION_V1_BOUND_OBJECT_REFERENCE: Message = Message {
     ],
 };
 
-pub static AUTHENTICATION_V1_SELF_SUBJECT_REVIEW: Message = Message {
+pub(super) static AUTHENTICATION_V1_SELF_SUBJECT_REVIEW: Message = Message {
     name: "SelfSubjectReview",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2978,12 +2979,12 @@ pub static AUTHENTICATION_V1_SELF_SUBJECT_REVIEW: Message = Message {
     ],
 };
 
-pub static AUTHENTICATION_V1_SELF_SUBJECT_REVIEW_STATUS: Message = Message {
+pub(super) static AUTHENTICATION_V1_SELF_SUBJECT_REVIEW_STATUS: Message = Message {
     name: "SelfSubjectReviewStatus",
     fields: &[field(1, "userInfo", Ty::Msg(&AUTHENTICATION_V1_USER_INFO))],
 };
 
-pub static AUTHENTICATION_V1_TOKEN_REQUEST: Message = Message {
+pub(super) static AUTHENTICATION_V1_TOKEN_REQUEST: Message = Message {
     name: "TokenRequest",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2996,7 +2997,7 @@ pub static AUTHENTICATION_V1_TOKEN_REQUEST: Message = Message {
     ],
 };
 
-pub static AUTHENTICATION_V1_TOKEN_REQUEST_SPEC: Message = Message {
+pub(super) static AUTHENTICATION_V1_TOKEN_REQUEST_SPEC: Message = Message {
     name: "TokenRequestSpec",
     fields: &[
         list_or_null(1, "audiences", Ty::String),
@@ -3010,7 +3011,7 @@ pub static AUTHENTICATION_V1_TOKEN_REQUEST_SPEC: Message = Message {
     ],
 };
 
-pub static AUTHENTICATION_V1_TOKEN_REQUEST_STATUS: Message = Message {
+pub(super) static AUTHENTICATION_V1_TOKEN_REQUEST_STATUS: Message = Message {
     name: "TokenRequestStatus",
     fields: &[
         field(1, "token", Ty::String),
@@ -3018,7 +3019,7 @@ pub static AUTHENTICATION_V1_TOKEN_REQUEST_STATUS: Message = Message {
     ],
 };
 
-pub static AUTHENTICATION_V1_USER_INFO: Message = Message {
+pub(super) static AUTHENTICATION_V1_USER_INFO: Message = Message {
     name: "UserInfo",
     fields: &[
         omit_zero(1, "username", Ty::String),
@@ -3031,7 +3032,7 @@ pub static AUTHENTICATION_V1_USER_INFO: Message = Message {
 // ---- k8s.io.api.authorization.v1: field numbers from kubernetes/api/authorization/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/authorization/v1/types.go.
 
-pub static AUTHORIZATION_V1_FIELD_SELECTOR_ATTRIBUTES: Message = Message {
+pub(super) static AUTHORIZATION_V1_FIELD_SELECTOR_ATTRIBUTES: Message = Message {
     name: "FieldSelectorAttributes",
     fields: &[
         omit_zero(1, "rawSelector", Ty::String),
@@ -3043,7 +3044,7 @@ pub static AUTHORIZATION_V1_FIELD_SELECTOR_ATTRIBUTES: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_LABEL_SELECTOR_ATTRIBUTES: Message = Message {
+pub(super) static AUTHORIZATION_V1_LABEL_SELECTOR_ATTRIBUTES: Message = Message {
     name: "LabelSelectorAttributes",
     fields: &[
         omit_zero(1, "rawSelector", Ty::String),
@@ -3055,7 +3056,7 @@ pub static AUTHORIZATION_V1_LABEL_SELECTOR_ATTRIBUTES: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_NON_RESOURCE_ATTRIBUTES: Message = Message {
+pub(super) static AUTHORIZATION_V1_NON_RESOURCE_ATTRIBUTES: Message = Message {
     name: "NonResourceAttributes",
     fields: &[
         omit_zero(1, "path", Ty::String),
@@ -3063,7 +3064,7 @@ pub static AUTHORIZATION_V1_NON_RESOURCE_ATTRIBUTES: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_NON_RESOURCE_RULE: Message = Message {
+pub(super) static AUTHORIZATION_V1_NON_RESOURCE_RULE: Message = Message {
     name: "NonResourceRule",
     fields: &[
         list_or_null(1, "verbs", Ty::String),
@@ -3071,7 +3072,7 @@ pub static AUTHORIZATION_V1_NON_RESOURCE_RULE: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_RESOURCE_ATTRIBUTES: Message = Message {
+pub(super) static AUTHORIZATION_V1_RESOURCE_ATTRIBUTES: Message = Message {
     name: "ResourceAttributes",
     fields: &[
         omit_zero(1, "namespace", Ty::String),
@@ -3094,7 +3095,7 @@ pub static AUTHORIZATION_V1_RESOURCE_ATTRIBUTES: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_RESOURCE_RULE: Message = Message {
+pub(super) static AUTHORIZATION_V1_RESOURCE_RULE: Message = Message {
     name: "ResourceRule",
     fields: &[
         list_or_null(1, "verbs", Ty::String),
@@ -3104,7 +3105,7 @@ pub static AUTHORIZATION_V1_RESOURCE_RULE: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW: Message = Message {
+pub(super) static AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW: Message = Message {
     name: "SelfSubjectAccessReview",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -3121,7 +3122,7 @@ pub static AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW_SPEC: Message = Message {
+pub(super) static AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW_SPEC: Message = Message {
     name: "SelfSubjectAccessReviewSpec",
     fields: &[
         field(
@@ -3137,7 +3138,7 @@ pub static AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW_SPEC: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW: Message = Message {
+pub(super) static AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW: Message = Message {
     name: "SelfSubjectRulesReview",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -3154,12 +3155,12 @@ pub static AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW_SPEC: Message = Message {
+pub(super) static AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW_SPEC: Message = Message {
     name: "SelfSubjectRulesReviewSpec",
     fields: &[omit_zero(1, "namespace", Ty::String)],
 };
 
-pub static AUTHORIZATION_V1_SUBJECT_ACCESS_REVIEW_STATUS: Message = Message {
+pub(super) static AUTHORIZATION_V1_SUBJECT_ACCESS_REVIEW_STATUS: Message = Message {
     name: "SubjectAccessReviewStatus",
     fields: &[
         field(1, "allowed", Ty::Bool),
@@ -3169,7 +3170,7 @@ pub static AUTHORIZATION_V1_SUBJECT_ACCESS_REVIEW_STATUS: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_SUBJECT_RULES_REVIEW_STATUS: Message = Message {
+pub(super) static AUTHORIZATION_V1_SUBJECT_RULES_REVIEW_STATUS: Message = Message {
     name: "SubjectRulesReviewStatus",
     fields: &[
         list_or_null(1, "resourceRules", Ty::Msg(&AUTHORIZATION_V1_RESOURCE_RULE)),
@@ -3186,7 +3187,7 @@ pub static AUTHORIZATION_V1_SUBJECT_RULES_REVIEW_STATUS: Message = Message {
 // ---- k8s.io.apimachinery.pkg.apis.meta.v1: field numbers from kubernetes/apimachinery/pkg/apis/meta/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/apimachinery/pkg/apis/meta/v1/types.go.
 
-pub static META_V1_CONDITION: Message = Message {
+pub(super) static META_V1_CONDITION: Message = Message {
     name: "Condition",
     fields: &[
         field(1, "type", Ty::String),
@@ -3198,7 +3199,7 @@ pub static META_V1_CONDITION: Message = Message {
     ],
 };
 
-pub static META_V1_DELETE_OPTIONS: Message = Message {
+pub(super) static META_V1_DELETE_OPTIONS: Message = Message {
     name: "DeleteOptions",
     fields: &[
         field(1, "gracePeriodSeconds", Ty::Int64),
@@ -3214,7 +3215,7 @@ pub static META_V1_DELETE_OPTIONS: Message = Message {
     ],
 };
 
-pub static META_V1_FIELD_SELECTOR_REQUIREMENT: Message = Message {
+pub(super) static META_V1_FIELD_SELECTOR_REQUIREMENT: Message = Message {
     name: "FieldSelectorRequirement",
     fields: &[
         field(1, "key", Ty::String),
@@ -3223,7 +3224,7 @@ pub static META_V1_FIELD_SELECTOR_REQUIREMENT: Message = Message {
     ],
 };
 
-pub static META_V1_LABEL_SELECTOR: Message = Message {
+pub(super) static META_V1_LABEL_SELECTOR: Message = Message {
     name: "LabelSelector",
     fields: &[
         map(1, "matchLabels", Ty::String),
@@ -3235,7 +3236,7 @@ pub static META_V1_LABEL_SELECTOR: Message = Message {
     ],
 };
 
-pub static META_V1_LABEL_SELECTOR_REQUIREMENT: Message = Message {
+pub(super) static META_V1_LABEL_SELECTOR_REQUIREMENT: Message = Message {
     name: "LabelSelectorRequirement",
     fields: &[
         field(1, "key", Ty::String),
@@ -3244,7 +3245,7 @@ pub static META_V1_LABEL_SELECTOR_REQUIREMENT: Message = Message {
     ],
 };
 
-pub static META_V1_MANAGED_FIELDS_ENTRY: Message = Message {
+pub(super) static META_V1_MANAGED_FIELDS_ENTRY: Message = Message {
     name: "ManagedFieldsEntry",
     fields: &[
         omit_zero(1, "manager", Ty::String),
@@ -3257,7 +3258,7 @@ pub static META_V1_MANAGED_FIELDS_ENTRY: Message = Message {
     ],
 };
 
-pub static META_V1_OBJECT_META: Message = Message {
+pub(super) static META_V1_OBJECT_META: Message = Message {
     name: "ObjectMeta",
     fields: &[
         omit_zero(1, "name", Ty::String),
@@ -3278,7 +3279,7 @@ pub static META_V1_OBJECT_META: Message = Message {
     ],
 };
 
-pub static META_V1_OWNER_REFERENCE: Message = Message {
+pub(super) static META_V1_OWNER_REFERENCE: Message = Message {
     name: "OwnerReference",
     fields: &[
         field(1, "kind", Ty::String),
@@ -3290,7 +3291,7 @@ pub static META_V1_OWNER_REFERENCE: Message = Message {
     ],
 };
 
-pub static META_V1_PRECONDITIONS: Message = Message {
+pub(super) static META_V1_PRECONDITIONS: Message = Message {
     name: "Preconditions",
     fields: &[
         field(1, "uid", Ty::String),
@@ -3299,7 +3300,7 @@ pub static META_V1_PRECONDITIONS: Message = Message {
 };
 
 /// Every top-level kind this module decodes: `(apiVersion, kind, schema)`.
-pub static KINDS: &[(&str, &str, &Message)] = &[
+pub(super) static KINDS: &[(&str, &str, &Message)] = &[
     ("v1", "Namespace", &CORE_V1_NAMESPACE),
     ("v1", "ConfigMap", &CORE_V1_CONFIG_MAP),
     ("v1", "Secret", &CORE_V1_SECRET),
