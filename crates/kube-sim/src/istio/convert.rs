@@ -20,6 +20,7 @@ use super::model::{
     Rewrite, RouteDestination, Server, ServerPort, StringMatch, VirtualService,
 };
 use super::profile::IstioProfile;
+use super::regex::SafeRegex;
 use super::snapshot::{
     GATEWAY_GROUP, Obj, Snapshot, arr_at, at, int_of, label_selector_matches, str_at, string_list,
 };
@@ -769,7 +770,7 @@ fn header_filter(f: Option<&Value>) -> HeaderOps {
 fn string_match(t: &str, v: &str) -> Result<StringMatch, ConfigError> {
     match t {
         "" | "Exact" => Ok(StringMatch::Exact(v.to_string())),
-        "RegularExpression" => Ok(StringMatch::Regex(v.to_string())),
+        "RegularExpression" => Ok(StringMatch::Regex(SafeRegex::new(v))),
         other => Err(cerr(
             "InvalidConfiguration",
             format!("unknown type: {other:?} is not supported HeaderMatch type"),
@@ -799,7 +800,7 @@ fn convert_match(m: &Value) -> Result<HttpMatch, ConfigError> {
             StringMatch::Prefix(v.to_string())
         }
         "Exact" => StringMatch::Exact(value.to_string()),
-        "RegularExpression" => StringMatch::Regex(value.to_string()),
+        "RegularExpression" => StringMatch::Regex(SafeRegex::new(value)),
         other => {
             return Err(cerr(
                 "InvalidConfiguration",
@@ -995,7 +996,7 @@ fn uri_rank(m: &HttpMatch) -> (i32, i64) {
     match &m.uri {
         Some(StringMatch::Exact(s)) => (3, s.len() as i64),
         Some(StringMatch::Prefix(s)) => (2, s.len() as i64),
-        Some(StringMatch::Regex(s)) => (1, s.len() as i64),
+        Some(StringMatch::Regex(s)) => (1, s.as_str().len() as i64),
         None => (-1, 0),
     }
 }

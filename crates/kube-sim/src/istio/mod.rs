@@ -72,8 +72,9 @@
 //! waypoints and ambient, Sidecar resources, delegate VirtualServices, mirroring, CORS, retries and
 //! timeouts (parsed, not enforced), load-balancing policies other than a uniform random endpoint,
 //! locality, outlier detection, mTLS policy, AuthorizationPolicy, EnvoyFilter, Telemetry, the Gateway's
-//! `gateway.istio.io/controller-version` annotation, HPA/PDB, GatewayClass `supportedFeatures`, regexes
-//! beyond the RE2 subset in `regex.rs`, the analyzer (IST0165 etc., not the webhook), and webhook checks
+//! `gateway.istio.io/controller-version` annotation, HPA/PDB, GatewayClass `supportedFeatures`, where
+//! the `regex` crate and RE2 differ (`regex.rs`), Envoy's NACK of a route configuration with a
+//! pattern RE2 refuses (the simulator drops just that match), the analyzer (IST0165 etc., not the webhook), and webhook checks
 //! beyond those listed above.
 
 mod cluster;

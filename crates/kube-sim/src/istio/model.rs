@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::regex::SafeRegex;
 use super::snapshot::{Obj, arr_at, at, int_of, str_at, string_list, string_map};
 
 /// Annotation marking a VirtualService with Gateway API semantics (`constants.InternalRouteSemantics`).
@@ -71,8 +72,8 @@ pub(crate) enum StringMatch {
     Exact(String),
     /// Prefix.
     Prefix(String),
-    /// RE2 regular expression (full match).
-    Regex(String),
+    /// RE2 regular expression (full match), compiled when the configuration is read.
+    Regex(SafeRegex),
 }
 
 impl StringMatch {
@@ -86,7 +87,7 @@ impl StringMatch {
         }
         at(v, &["regex"])
             .and_then(Value::as_str)
-            .map(|s| StringMatch::Regex(s.to_string()))
+            .map(|s| StringMatch::Regex(SafeRegex::new(s)))
     }
 
     /// Whether a value matches (Envoy `StringMatcher` semantics; regex is a full match).
@@ -94,7 +95,7 @@ impl StringMatch {
         match self {
             StringMatch::Exact(e) => value == e,
             StringMatch::Prefix(p) => value.starts_with(p.as_str()),
-            StringMatch::Regex(r) => super::regex::full_match(r, value),
+            StringMatch::Regex(r) => r.is_match(value),
         }
     }
 }
@@ -789,5 +790,19 @@ mod tests {
         assert_eq!(r.route[0].weight, 0);
         let abort = r.fault.unwrap().abort.unwrap();
         assert_eq!(abort.http_status, 500);
+    }
+
+    /// A regex StringMatch is an Envoy `safe_regex`: a full match, and it renders (configz) as
+    /// the pattern written.
+    #[test]
+    fn regex_string_match_is_a_full_match() {
+        let m = StringMatch::from_value(&json!({"regex": "/v[0-9]+"})).unwrap();
+        assert!(m.matches("/v12"));
+        assert!(!m.matches("/v12/x"));
+        assert!(!m.matches("x/v12"));
+        assert_eq!(
+            serde_json::to_value(&m).unwrap(),
+            json!({"regex": "/v[0-9]+"})
+        );
     }
 }

@@ -73,7 +73,7 @@ impl BuiltRoute<'_> {
                 let path_all = match &m.uri {
                     None => true,
                     Some(StringMatch::Prefix(p)) => p == "/",
-                    Some(StringMatch::Regex(r)) => r == ".*",
+                    Some(StringMatch::Regex(r)) => r.as_str() == ".*",
                     Some(StringMatch::Exact(_)) => false,
                 };
                 path_all
