@@ -11,14 +11,13 @@ use crate::{SimCluster, SimProfile};
 
 /// The profile tests use: pods start in 50 ms, apps answer at once, and configuration reaches
 /// every proxy within ~120 ms, so tests wait on conditions rather than on modelled delays.
-/// [`FAST_PROFILE_YAML`] is the same profile as a file for `--sim-profile`.
 pub fn fast_profile() -> SimProfile {
     SimProfile::parse(FAST_PROFILE_YAML, "kube_sim::testing::FAST_PROFILE_YAML")
         .expect("the fast profile parses")
 }
 
-/// [`fast_profile`] as profile YAML, for tests that start the simulator through the CLI.
-pub const FAST_PROFILE_YAML: &str = "\
+/// [`fast_profile`] as profile YAML, the form `--sim-profile` reads.
+const FAST_PROFILE_YAML: &str = "\
 pods: {start_delay_ms: 50, processing_time_scale: 0}
 istio:
   propagation: {debounce_ms: 20, proxy_delay_min_ms: 10, proxy_delay_max_ms: 100}
@@ -95,7 +94,7 @@ impl TestCluster {
 }
 
 /// Logs of the code under test, with `HARNESS_TEST_LOG` as the filter; does nothing without it.
-pub fn init_test_log() {
+fn init_test_log() {
     if let Ok(filter) = std::env::var("HARNESS_TEST_LOG") {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
