@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 
 use super::*;
 
+mod k8s_pb_check;
+
 const CAPTURES: &str = include_str!("../../../tests/data/protobuf/kubectl-1.33-captures.json");
 const GO_ENCODED: &str = include_str!("../../../tests/data/protobuf/go-encoded.json");
 
