@@ -23,7 +23,7 @@
 //! snake_case names (`volumeID` becomes `volume_id`), and nothing of `omitempty`, pointers or
 //! `json:",inline"`; `k8s-openapi` has the JSON names and required-ness but neither field
 //! numbers nor pointers; Debian ships no k8s.io/api sources. Telling a Go pointer from an
-//! `omitempty` value (`field` versus `omit_zero` below, 279 fields) needs `types.go` itself.
+//! `omitempty` value (`field` versus `omit_zero` below, 241 fields) needs `types.go` itself.
 //! What a crate can check is checked: `tests/k8s_pb_check.rs` round-trips every kind through
 //! k8s-pb, so each field number, wire type and `[]byte`-ness here matches kube-rs's generated
 //! bindings (fields newer than k8s-pb's Kubernetes 1.34 are listed there). The JSON names and
