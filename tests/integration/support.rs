@@ -6,10 +6,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use harness::kube::{Applied, apply, discover};
+use kube::discovery::Discovery;
 use kube_sim::SimProfile;
 use kube_sim::testing::TestCluster;
 pub use kube_sim::testing::{kubectl_dispatcher, skip};
-use kube::discovery::Discovery;
 
 /// The one fast profile (kube_sim::testing::fast_profile) at Istio 1.27.
 pub fn profile() -> SimProfile {
