@@ -60,7 +60,7 @@ impl ClusterSpec {
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     #[error(transparent)]
-    Profile(#[from] kube_sim::profile::ProfileError),
+    Profile(#[from] kube_sim::ProfileError),
     #[error("failed to start the simulated cluster")]
     Sim(#[from] kube_sim::SimError),
     #[error("failed to read the kubeconfig {path}")]

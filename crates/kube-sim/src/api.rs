@@ -14,7 +14,7 @@ use super::store::{FieldSelector, LabelSelector, Write, Written};
 
 /// The patch formats a PATCH request can carry (by Content-Type).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PatchKind {
+pub(crate) enum PatchKind {
     /// `application/json-patch+json` (RFC 6902).
     Json,
     /// `application/merge-patch+json` (RFC 7386).
@@ -27,7 +27,7 @@ pub enum PatchKind {
 
 /// `DeleteOptions.propagationPolicy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Propagation {
+pub(crate) enum Propagation {
     #[default]
     Background,
     Foreground,
@@ -35,7 +35,7 @@ pub enum Propagation {
 }
 
 /// The result of a create-or-update write.
-pub struct Stored {
+pub(crate) struct Stored {
     pub object: Arc<Value>,
     pub created: bool,
 }
@@ -55,14 +55,19 @@ fn name_of(obj: &Value) -> &str {
 }
 
 impl Cluster {
-    pub fn get(&self, rt: &ResourceType, ns: &str, name: &str) -> Result<Arc<Value>, ApiError> {
+    pub(crate) fn get(
+        &self,
+        rt: &ResourceType,
+        ns: &str,
+        name: &str,
+    ) -> Result<Arc<Value>, ApiError> {
         self.store
             .get(&rt.key(), ns, name)
             .ok_or_else(|| ApiError::not_found(rt.qualified(), name))
     }
 
     /// Objects matching the selectors, and the resourceVersion of the list.
-    pub fn list(
+    pub(crate) fn list(
         &self,
         rt: &ResourceType,
         ns: Option<&str>,
@@ -103,7 +108,7 @@ impl Cluster {
     }
 
     /// POST: creates an object; 409 AlreadyExists when the name is taken.
-    pub fn create(
+    pub(crate) fn create(
         &self,
         rt: &ResourceType,
         ns: &str,
@@ -135,7 +140,7 @@ impl Cluster {
     }
 
     /// PUT: replaces an object; 409 Conflict when `metadata.resourceVersion` is stale.
-    pub fn update(
+    pub(crate) fn update(
         &self,
         rt: &ResourceType,
         ns: &str,
@@ -216,7 +221,7 @@ impl Cluster {
     /// PATCH in any of the four formats. Server-side apply creates an absent object
     /// (`created` is then true and the server answers 201).
     #[allow(clippy::too_many_arguments)]
-    pub fn patch(
+    pub(crate) fn patch(
         &self,
         rt: &ResourceType,
         ns: &str,
@@ -363,7 +368,7 @@ impl Cluster {
     }
 
     /// DELETE with finalizers and propagation to dependents (ownerReferences).
-    pub fn delete(
+    pub(crate) fn delete(
         &self,
         rt: &ResourceType,
         ns: &str,
@@ -472,7 +477,7 @@ impl Cluster {
     }
 
     /// Removes an object outright, bypassing finalizers (the namespace controller's last step).
-    pub fn remove(&self, rt: &ResourceType, ns: &str, name: &str) {
+    pub(crate) fn remove(&self, rt: &ResourceType, ns: &str, name: &str) {
         let old = self.store.get(&rt.key(), ns, name);
         let _ = self
             .store

@@ -16,7 +16,7 @@ use super::registry::Registry;
 use super::store::Store;
 
 /// Everything the API server and the controllers share.
-pub struct Cluster {
+pub(crate) struct Cluster {
     pub store: Store,
     registry: RwLock<Registry>,
     pub profile: SimProfile,
@@ -33,7 +33,7 @@ pub struct Cluster {
 impl Cluster {
     /// A cluster with only the built-in kinds and no objects; `ca_pem` is the CA that signed the
     /// API server's certificate (published in every namespace as `kube-root-ca.crt`).
-    pub fn new(profile: SimProfile, ca_pem: String) -> Arc<Self> {
+    pub(crate) fn new(profile: SimProfile, ca_pem: String) -> Arc<Self> {
         let rng = StdRng::seed_from_u64(profile.seed);
         Arc::new(Self {
             store: Store::new(),
@@ -49,23 +49,23 @@ impl Cluster {
         })
     }
 
-    pub fn registry(&self) -> RwLockReadGuard<'_, Registry> {
+    pub(crate) fn registry(&self) -> RwLockReadGuard<'_, Registry> {
         self.registry.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn registry_mut(&self) -> RwLockWriteGuard<'_, Registry> {
+    pub(crate) fn registry_mut(&self) -> RwLockWriteGuard<'_, Registry> {
         self.registry.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs `f` with the cluster's seeded random source.
-    pub fn with_rng<T>(&self, f: impl FnOnce(&mut StdRng) -> T) -> T {
+    pub(crate) fn with_rng<T>(&self, f: impl FnOnce(&mut StdRng) -> T) -> T {
         let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
         f(&mut rng)
     }
 
     /// A random suffix from Kubernetes' name alphabet (no vowels, no confusable digits;
     /// apimachinery util/rand.String), as used for generateName and pod names.
-    pub fn name_suffix(&self, len: usize) -> String {
+    pub(crate) fn name_suffix(&self, len: usize) -> String {
         const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
         self.with_rng(|rng| {
             use rand::Rng;
@@ -76,37 +76,37 @@ impl Cluster {
     }
 
     /// Asks every long-lived task of the cluster to end.
-    pub fn stop(&self) {
+    pub(crate) fn stop(&self) {
         let _ = self.stop.send(true);
     }
 
     /// Resolves when the cluster stops.
-    pub async fn stopped(&self) {
+    pub(crate) async fn stopped(&self) {
         let mut rx = self.stop.subscribe();
         let _ = rx.wait_for(|stopped| *stopped).await;
     }
 
     /// Istio's state: the latest config, what each proxy has, load-balancer addresses.
-    pub fn mesh(&self) -> &Mesh {
+    pub(crate) fn mesh(&self) -> &Mesh {
         &self.mesh
     }
 
-    pub fn ca_pem(&self) -> &str {
+    pub(crate) fn ca_pem(&self) -> &str {
         &self.ca_pem
     }
 
     /// What the chaos profile injected so far.
-    pub fn faults(&self) -> &FaultCounters {
+    pub(crate) fn faults(&self) -> &FaultCounters {
         &self.faults
     }
 
     /// Container logs of every pod.
-    pub fn logs(&self) -> &LogBook {
+    pub(crate) fn logs(&self) -> &LogBook {
         &self.logs
     }
 
     /// The next pod IP from kind's pod CIDR (10.244.0.0/16).
-    pub fn allocate_pod_ip(&self) -> String {
+    pub(crate) fn allocate_pod_ip(&self) -> String {
         let n = self.next_pod_ip.fetch_add(1, Ordering::Relaxed) % 65_000 + 2;
         format!("10.244.{}.{}", n / 256, n % 256)
     }

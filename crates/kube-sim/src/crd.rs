@@ -13,7 +13,7 @@ use super::server::status::{ApiError, Cause};
 use super::store::Write;
 
 /// apiextensions validation: the name must be `<spec.names.plural>.<spec.group>`.
-pub fn validate(rt: &ResourceType, crd: &Value) -> Result<(), ApiError> {
+pub(crate) fn validate(rt: &ResourceType, crd: &Value) -> Result<(), ApiError> {
     let name = crd["metadata"]["name"].as_str().unwrap_or_default();
     let group = crd["spec"]["group"].as_str().unwrap_or_default();
     let plural = crd["spec"]["names"]["plural"].as_str().unwrap_or_default();
@@ -67,7 +67,7 @@ pub fn validate(rt: &ResourceType, crd: &Value) -> Result<(), ApiError> {
 }
 
 /// Registers, re-registers or unregisters the CRD's kinds after a write.
-pub fn after_write(cluster: &Cluster, old: Option<&Arc<Value>>, new: Option<&Arc<Value>>) {
+pub(crate) fn after_write(cluster: &Cluster, old: Option<&Arc<Value>>, new: Option<&Arc<Value>>) {
     match new {
         Some(crd) => {
             let name = crd["metadata"]["name"]

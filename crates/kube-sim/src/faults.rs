@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The live counters, bumped where a fault is injected.
 #[derive(Debug, Default)]
-pub struct FaultCounters {
+pub(crate) struct FaultCounters {
     api_errors: AtomicU64,
     watch_closes: AtomicU64,
     exec_cuts: AtomicU64,
@@ -26,29 +26,30 @@ pub struct Faults {
 }
 
 impl Faults {
+    /// All injected faults together: a reliability run that injected none proved nothing.
     pub fn total(&self) -> u64 {
         self.api_errors + self.watch_closes + self.exec_cuts + self.pod_restarts
     }
 }
 
 impl FaultCounters {
-    pub fn api_error(&self) {
+    pub(crate) fn api_error(&self) {
         self.api_errors.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn watch_close(&self) {
+    pub(crate) fn watch_close(&self) {
         self.watch_closes.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn exec_cut(&self) {
+    pub(crate) fn exec_cut(&self) {
         self.exec_cuts.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn pod_restart(&self) {
+    pub(crate) fn pod_restart(&self) {
         self.pod_restarts.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn snapshot(&self) -> Faults {
+    pub(crate) fn snapshot(&self) -> Faults {
         Faults {
             api_errors: self.api_errors.load(Ordering::Relaxed),
             watch_closes: self.watch_closes.load(Ordering::Relaxed),

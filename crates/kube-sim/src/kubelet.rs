@@ -20,10 +20,10 @@ use super::server::status::ApiError;
 use super::store::{EventType, Write};
 use super::workload::{self, ImageKind, ProcessContext, ProcessIo};
 
-pub use super::workload::ExecOutcome;
+pub(crate) use super::workload::ExecOutcome;
 
 /// The simulated node's name (kind's single node is `<cluster>-control-plane`).
-pub const NODE_NAME: &str = "sim-control-plane";
+pub(crate) const NODE_NAME: &str = "sim-control-plane";
 const NODE_IP: &str = "172.18.0.2";
 
 fn pods() -> ResourceKey {
@@ -32,13 +32,13 @@ fn pods() -> ResourceKey {
 
 /// Container logs, by (namespace, pod, container).
 #[derive(Default)]
-pub struct LogBook {
+pub(crate) struct LogBook {
     lines: Mutex<HashMap<(String, String, String), Vec<String>>>,
     changed: tokio::sync::Notify,
 }
 
 impl LogBook {
-    pub fn append(&self, ns: &str, pod: &str, container: &str, line: String) {
+    pub(crate) fn append(&self, ns: &str, pod: &str, container: &str, line: String) {
         let mut l = self.lines.lock().unwrap_or_else(|e| e.into_inner());
         let v = l
             .entry((ns.to_string(), pod.to_string(), container.to_string()))
@@ -63,13 +63,13 @@ impl LogBook {
 }
 
 /// A running container an exec can run in.
-pub struct ExecTarget {
+pub(crate) struct ExecTarget {
     image: ImageKind,
     ctx: ProcessContext,
 }
 
 /// A running pod a port-forward can reach.
-pub struct PodTarget {
+pub(crate) struct PodTarget {
     cluster: Arc<Cluster>,
     pod: Arc<Value>,
 }
@@ -116,7 +116,7 @@ fn container<'a>(pod: &'a Value, name: Option<&str>) -> Result<&'a Value, ApiErr
     }
 }
 
-pub fn exec_target(
+pub(crate) fn exec_target(
     cluster: &Arc<Cluster>,
     ns: &str,
     pod: &str,
@@ -153,8 +153,6 @@ pub fn exec_target(
     Ok(ExecTarget {
         image,
         ctx: ProcessContext {
-            pod_name: pod.to_string(),
-            namespace: ns.to_string(),
             hostname: pod_ctx.hostname,
             env,
             net: super::network::for_pod(cluster, &p),
@@ -163,7 +161,7 @@ pub fn exec_target(
 }
 
 /// Runs an exec'd command to completion.
-pub async fn run(
+pub(crate) async fn run(
     target: ExecTarget,
     argv: Vec<String>,
     stdin: Option<DuplexStream>,
@@ -178,7 +176,11 @@ pub async fn run(
     workload::exec(&target.image, &target.ctx, &argv, io).await
 }
 
-pub fn pod_target(cluster: &Arc<Cluster>, ns: &str, pod: &str) -> Result<PodTarget, ApiError> {
+pub(crate) fn pod_target(
+    cluster: &Arc<Cluster>,
+    ns: &str,
+    pod: &str,
+) -> Result<PodTarget, ApiError> {
     Ok(PodTarget {
         cluster: cluster.clone(),
         pod: running_pod(cluster, ns, pod)?,
@@ -187,7 +189,7 @@ pub fn pod_target(cluster: &Arc<Cluster>, ns: &str, pod: &str) -> Result<PodTarg
 
 /// Connects to `port` inside the pod: an in-memory stream served as HTTP/1.1 by the process that
 /// listens there. A port nobody listens on gives the kubelet's error text.
-pub async fn connect(target: &PodTarget, port: u16) -> Result<DuplexStream, String> {
+pub(crate) async fn connect(target: &PodTarget, port: u16) -> Result<DuplexStream, String> {
     let handler = super::network::listener(&target.cluster, &target.pod, port).ok_or_else(|| {
         format!(
             "error forwarding port {port} to pod {}, uid : failed to execute portforward in network namespace: failed to connect to localhost:{port} inside namespace, IPv4: dial tcp4 127.0.0.1:{port}: connect: connection refused IPv6 dial tcp6 [::1]:{port}: connect: connection refused ",
@@ -200,7 +202,7 @@ pub async fn connect(target: &PodTarget, port: u16) -> Result<DuplexStream, Stri
 }
 
 /// The log of a container, as `kubectl logs` reads it.
-pub fn logs(
+pub(crate) fn logs(
     cluster: &Arc<Cluster>,
     ns: &str,
     pod: &str,
@@ -282,7 +284,7 @@ pub fn logs(
 
 /// Starts pods as they are created: after the profile's delay each pod is scheduled on the
 /// node, gets an IP and becomes Running and Ready (or waits in ErrImagePull).
-pub async fn run_pod_starter(cluster: Arc<Cluster>) {
+pub(crate) async fn run_pod_starter(cluster: Arc<Cluster>) {
     let mut feed = cluster.store.subscribe();
     // Pods that already exist when the starter begins.
     for p in cluster.store.list(&pods(), None).0 {
@@ -309,7 +311,7 @@ pub async fn run_pod_starter(cluster: Arc<Cluster>) {
 /// `chaos.pod_restart_every_ms`: every `every`, one running pod of a user namespace (not
 /// kube-system or istio-system) goes down for `pod_restart_down_ms` and comes back with its
 /// containers' `restartCount` one higher.
-pub async fn run_pod_restarter(cluster: Arc<Cluster>, every: Duration) {
+pub(crate) async fn run_pod_restarter(cluster: Arc<Cluster>, every: Duration) {
     use rand::{Rng, SeedableRng};
     let mut rng = rand::rngs::StdRng::seed_from_u64(cluster.profile.seed ^ 0x07e5_7a27);
     let down = Duration::from_millis(cluster.profile.chaos.pod_restart_down_ms);

@@ -1,29 +1,35 @@
 //! The simulated cluster (`--cluster sim`): a Kubernetes API server on a loopback port that the
 //! real kubectl and kube-rs accept, with the controllers and node agent that make workloads run.
 //!
-//! Nothing outside this module knows it exists, except the code that starts a cluster: the
-//! harness talks to it through a kubeconfig, exactly as it talks to a real cluster.
+//! The API is small on purpose: [`SimCluster`] starts and stops a cluster, [`SimProfile`] (with
+//! the section types whose fields tests set) says how it behaves, [`Faults`] counts what its
+//! chaos profile injected, and [`SimError`] / [`ProfileError`] say why it could not start. Every
+//! module is private, and `unreachable_pub` (Cargo.toml) warns about `pub` on anything this
+//! file does not re-export. Tests that look inside use the `testing` feature's helpers.
+//!
+//! Nothing else in the harness knows the simulator exists, except the code that starts a
+//! cluster: the harness talks to it through a kubeconfig, exactly as to a real cluster.
 
-pub mod api;
-pub mod cluster;
-pub mod controllers;
-pub mod crd;
-pub mod faults;
-pub mod istio;
-pub mod kubelet;
-pub mod mesh;
-pub mod network;
-pub mod objects;
-pub mod patch;
-pub mod patch_status;
-pub mod profile;
-pub mod registry;
-pub mod server;
-pub mod store;
+mod api;
+mod cluster;
+mod controllers;
+mod crd;
+mod faults;
+mod istio;
+mod kubelet;
+mod mesh;
+mod network;
+mod objects;
+mod patch;
+mod patch_status;
+mod profile;
+mod registry;
+mod server;
+mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod tls;
-pub mod workload;
+mod tls;
+mod workload;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -35,21 +41,33 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use cluster::Cluster;
+use cluster::Cluster;
+
+// The profile file's sections, so that tests can start from a profile and set fields; and the
+// errors inside `SimError` and `IstioVersion`'s `FromStr`.
 pub use faults::Faults;
-pub use profile::SimProfile;
+pub use istio::{
+    Deviations, GatewayApiChannel, GatewayApiProfile, GatewayApiReference, InternalGatewayBinding,
+    IstioProfile, IstioVersion, MeshPrecedence, PropagationProfile, VersionError,
+};
+pub use profile::{Chaos, KubernetesProfile, PodTiming, ProfileError, SimProfile};
+pub use tls::TlsError;
 
 /// Why the simulated cluster could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
+    /// The listen address could not be bound (in use, or not local).
     #[error("failed to listen on {addr}")]
     Listen {
         addr: SocketAddr,
         #[source]
         source: std::io::Error,
     },
+    /// The cluster's certificates or TLS configuration could not be made.
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
+    /// The objects a fresh cluster has (namespaces, node, Istio) could not be created: a bug
+    /// in the simulator, not in the caller's input.
     #[error("failed to seed the simulated cluster: {0}")]
     Seed(String),
 }
@@ -135,8 +153,10 @@ impl SimCluster {
             .write_kubeconfig(path, self.addr, "harness")?)
     }
 
-    /// The cluster state, for tests of the simulator itself.
-    pub fn cluster(&self) -> &Arc<Cluster> {
+    /// The cluster state, for the `testing` helpers only: tests outside the crate get narrow
+    /// accessors there rather than the internals.
+    #[cfg(feature = "testing")]
+    fn cluster(&self) -> &Arc<Cluster> {
         &self.cluster
     }
 

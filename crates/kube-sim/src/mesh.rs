@@ -23,7 +23,7 @@ use super::workload::{HttpVersion, InboundResponse, NetError, OutboundRequest};
 /// istiod's field manager for the objects and status it writes.
 const MANAGER: &str = "pilot-discovery";
 /// The container istio's injector adds.
-pub const PROXY_CONTAINER: &str = "istio-proxy";
+pub(crate) const PROXY_CONTAINER: &str = "istio-proxy";
 
 /// Kinds istiod watches; a change to any of them triggers a recompute.
 fn watched(key: &ResourceKey) -> bool {
@@ -40,7 +40,7 @@ fn watched(key: &ResourceKey) -> bool {
 }
 
 /// One computed configuration, as istiod holds it.
-pub struct MeshConfig {
+pub(crate) struct MeshConfig {
     pub snapshot: Snapshot,
     pub push: PushContext,
     pub version: u64,
@@ -54,7 +54,7 @@ struct ProxyView {
 }
 
 /// Istio's state in the simulated cluster.
-pub struct Mesh {
+pub(crate) struct Mesh {
     latest: RwLock<Arc<MeshConfig>>,
     proxies: Mutex<HashMap<String, ProxyView>>,
     /// Loopback addresses handed out to LoadBalancer Services, by `ns/name`.
@@ -70,7 +70,7 @@ impl Default for Mesh {
 }
 
 impl Mesh {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         // Each simulated cluster gets its own loopback /24 (127.x.y.0), so that parallel
         // clusters can all serve port 80: a process-wide counter (from a random start, for
         // separate processes) never hands the same /24 out twice in one process.
@@ -97,7 +97,7 @@ impl Mesh {
         }
     }
 
-    pub fn latest(&self) -> Arc<MeshConfig> {
+    pub(crate) fn latest(&self) -> Arc<MeshConfig> {
         self.latest
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -115,7 +115,7 @@ impl Mesh {
     }
 
     /// The syncz document (`/debug/syncz`).
-    pub fn syncz(&self, cluster: &Cluster) -> Value {
+    pub(crate) fn syncz(&self, cluster: &Cluster) -> Value {
         let proxies = self.proxies.lock().unwrap_or_else(|e| e.into_inner());
         let mut list: Vec<istio::ProxySync> = proxies.values().map(|p| p.sync.clone()).collect();
         list.sort_by(|a, b| a.proxy_id.cmp(&b.proxy_id));
@@ -136,13 +136,13 @@ fn is_istio_image(image: &str) -> bool {
 }
 
 /// Whether the kubelet can run this image: a modelled workload or an Istio component.
-pub fn runnable(image: &str) -> bool {
+pub(crate) fn runnable(image: &str) -> bool {
     super::workload::ImageKind::from_reference(image).is_some() || is_istio_image(image)
 }
 
 /// Creates what `istioctl install --set profile=minimal` leaves behind (and the Gateway API
 /// CRDs when the profile installs them).
-pub fn install(cluster: &Arc<Cluster>) -> Result<(), ApiError> {
+pub(crate) fn install(cluster: &Arc<Cluster>) -> Result<(), ApiError> {
     let profile = &cluster.profile.istio;
     let objects = istio::minimal_install(profile);
     // CRDs first, so that their kinds exist for anything after them.
@@ -178,7 +178,7 @@ fn create_or_keep(cluster: &Arc<Cluster>, obj: Value) -> Result<(), ApiError> {
 }
 
 /// The validating webhook (`validation.istio.io`) for Istio's kinds.
-pub fn validate(cluster: &Cluster, rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
+pub(crate) fn validate(cluster: &Cluster, rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
     if !matches!(
         rt.group.as_str(),
         "networking.istio.io" | "security.istio.io" | "telemetry.istio.io"
@@ -201,7 +201,7 @@ pub fn validate(cluster: &Cluster, rt: &ResourceType, obj: &Value) -> Result<(),
 /// The sidecar injector: pods in namespaces labelled `istio-injection=enabled` get an
 /// `istio-proxy` container, unless the pod opts out (`sidecar.istio.io/inject: "false"`).
 /// (pkg/kube/inject/webhook.go `injectRequired`.)
-pub fn inject(cluster: &Cluster, pod: &mut Value) {
+pub(crate) fn inject(cluster: &Cluster, pod: &mut Value) {
     let ns = pod["metadata"]["namespace"].as_str().unwrap_or_default();
     let Some(namespace) = cluster.store.get(&key("", "namespaces"), "", ns) else {
         return;
@@ -255,7 +255,7 @@ pub fn inject(cluster: &Cluster, pod: &mut Value) {
 }
 
 /// Whether a pod runs an injected sidecar (or is a gateway's Envoy).
-pub fn has_sidecar(pod: &Value) -> bool {
+pub(crate) fn has_sidecar(pod: &Value) -> bool {
     pod["spec"]["containers"]
         .as_array()
         .is_some_and(|c| c.iter().any(|c| c["name"] == PROXY_CONTAINER))
@@ -269,7 +269,7 @@ fn gateway_of(pod: &Value) -> Option<String> {
 }
 
 /// istiod's controller loop: debounce changes, recompute, write back, propagate.
-pub async fn run(cluster: Arc<Cluster>) {
+pub(crate) async fn run(cluster: Arc<Cluster>) {
     let mut feed = cluster.store.subscribe();
     recompute(&cluster);
     loop {
@@ -561,7 +561,7 @@ fn response(
 }
 
 /// Routes a request from a pod (through its sidecar when it has one), or arriving at a gateway.
-pub async fn route_request(
+pub(crate) async fn route_request(
     cluster: &Arc<Cluster>,
     origin: Origin,
     proxy_id: Option<String>,
@@ -782,7 +782,7 @@ fn gateway_proxy_id(cluster: &Cluster, ns: &str, gateway: &str) -> Option<String
 }
 
 /// istiod's debug endpoints on its monitoring port (15014): `/debug/syncz`, `/debug/configz`.
-pub fn istiod_debug(cluster: &Cluster, path: &str) -> (u16, Value) {
+pub(crate) fn istiod_debug(cluster: &Cluster, path: &str) -> (u16, Value) {
     let mesh = cluster.mesh();
     match path.split('?').next().unwrap_or_default() {
         "/debug/syncz" => (200, mesh.syncz(cluster)),
@@ -796,11 +796,11 @@ pub fn istiod_debug(cluster: &Cluster, path: &str) -> (u16, Value) {
 }
 
 /// Whether `pod` is istiod.
-pub fn is_istiod(pod: &Value) -> bool {
+pub(crate) fn is_istiod(pod: &Value) -> bool {
     pod["metadata"]["namespace"] == "istio-system" && pod["metadata"]["labels"]["app"] == "istiod"
 }
 
 /// Whether `pod` is a gateway's Envoy, and the Gateway it serves.
-pub fn gateway_pod(pod: &Value) -> Option<String> {
+pub(crate) fn gateway_pod(pod: &Value) -> Option<String> {
     gateway_of(pod)
 }

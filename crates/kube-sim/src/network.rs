@@ -20,7 +20,7 @@ use super::workload::{
 };
 
 /// The process environment and identity of a container, as its server sees them.
-pub fn pod_context(pod: &Value, container: &Value) -> PodContext {
+pub(crate) fn pod_context(pod: &Value, container: &Value) -> PodContext {
     let name = pod["metadata"]["name"]
         .as_str()
         .unwrap_or_default()
@@ -59,11 +59,6 @@ pub fn pod_context(pod: &Value, container: &Value) -> PodContext {
     let mut command = strings(&container["command"]);
     command.extend(strings(&container["args"]));
     PodContext {
-        pod_name: name,
-        namespace: pod["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
         hostname,
         env,
         command,
@@ -73,7 +68,7 @@ pub fn pod_context(pod: &Value, container: &Value) -> PodContext {
 /// What listens on a pod port: a workload image's server, a gateway's Envoy, or istiod's
 /// monitoring port.
 #[derive(Clone)]
-pub enum Listener {
+pub(crate) enum Listener {
     Workload(WorkloadListener),
     /// A Gateway API gateway's Envoy (ports of its listeners).
     Gateway {
@@ -90,7 +85,7 @@ pub enum Listener {
 
 /// A process of a workload image listening on a pod port.
 #[derive(Clone)]
-pub struct WorkloadListener {
+pub(crate) struct WorkloadListener {
     cluster: Arc<Cluster>,
     pod: Arc<Value>,
     image: ImageKind,
@@ -99,7 +94,7 @@ pub struct WorkloadListener {
 }
 
 /// Whatever listens on `port` in `pod`, if anything.
-pub fn listener(cluster: &Arc<Cluster>, pod: &Arc<Value>, port: u16) -> Option<Listener> {
+pub(crate) fn listener(cluster: &Arc<Cluster>, pod: &Arc<Value>, port: u16) -> Option<Listener> {
     if pod["status"]["phase"] != "Running" {
         return None;
     }
@@ -147,7 +142,7 @@ fn workload_listener(
 
 impl Listener {
     /// Serves one request.
-    pub async fn serve(&self, req: InboundRequest) -> Result<OutboundResponse, NetError> {
+    pub(crate) async fn serve(&self, req: InboundRequest) -> Result<OutboundResponse, NetError> {
         match self {
             Listener::Workload(w) => w.serve(req).await,
             Listener::IstiodDebug { cluster } => {
@@ -212,7 +207,7 @@ impl Listener {
 
 impl WorkloadListener {
     /// Serves one request, taking the time the server takes.
-    pub async fn serve(&self, req: InboundRequest) -> Result<OutboundResponse, NetError> {
+    pub(crate) async fn serve(&self, req: InboundRequest) -> Result<OutboundResponse, NetError> {
         let started = std::time::Instant::now();
         let resp = workload::serve(&self.image, &self.ctx, &req).ok_or(NetError::EmptyReply)?;
         let scale = self.cluster.profile.pods.processing_time_scale;
@@ -237,7 +232,7 @@ impl WorkloadListener {
 }
 
 /// A request's headers in order, as the workload and Envoy models take them.
-pub fn header_list(headers: &http::HeaderMap) -> Vec<(String, String)> {
+pub(crate) fn header_list(headers: &http::HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
         .map(|(k, v)| {
@@ -250,7 +245,7 @@ pub fn header_list(headers: &http::HeaderMap) -> Vec<(String, String)> {
 }
 
 /// Serves HTTP/1.1 on an in-memory connection (a port-forward) with `listener`'s process.
-pub async fn serve_http(stream: DuplexStream, listener: Listener) {
+pub(crate) async fn serve_http(stream: DuplexStream, listener: Listener) {
     let service = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
         let listener = listener.clone();
         async move {
@@ -313,7 +308,7 @@ struct PodNetwork {
 }
 
 /// The network a process in `pod` uses.
-pub fn for_pod(cluster: &Arc<Cluster>, pod: &Value) -> Arc<dyn Network> {
+pub(crate) fn for_pod(cluster: &Arc<Cluster>, pod: &Value) -> Arc<dyn Network> {
     Arc::new(PodNetwork {
         cluster: cluster.clone(),
         client: Arc::new(pod.clone()),
@@ -363,7 +358,7 @@ impl Network for PodNetwork {
 }
 
 /// Delivers a request to `port` of `pod` and returns the response as the client reads it.
-pub async fn deliver(
+pub(crate) async fn deliver(
     cluster: &Arc<Cluster>,
     pod: &Arc<Value>,
     port: u16,

@@ -8,7 +8,7 @@ use super::registry::ResourceType;
 use super::server::status::{ApiError, Cause};
 
 /// RFC 3339 UTC time with second precision, as metav1.Time serialises.
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     let now = jiff::Timestamp::now();
     jiff::Timestamp::from_second(now.as_second())
         .map(|t| t.to_string())
@@ -16,7 +16,7 @@ pub fn now_rfc3339() -> String {
 }
 
 /// A random UID in the format Kubernetes uses (a v4 UUID).
-pub fn new_uid() -> String {
+pub(crate) fn new_uid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
@@ -24,7 +24,7 @@ const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lowe
 const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const DNS1035_LABEL_MSG: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
 
-pub fn is_dns1123_label(s: &str) -> bool {
+pub(crate) fn is_dns1123_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
         && s.bytes()
@@ -33,7 +33,7 @@ pub fn is_dns1123_label(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
-pub fn is_dns1123_subdomain(s: &str) -> bool {
+pub(crate) fn is_dns1123_subdomain(s: &str) -> bool {
     !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns1123_label)
 }
 
@@ -43,7 +43,7 @@ fn is_dns1035_label(s: &str) -> bool {
 
 /// The name rule of a kind (apimachinery validation.NameIsDNS*): namespaces use RFC 1123 labels,
 /// services DNS-1035 labels, everything else RFC 1123 subdomains.
-pub fn validate_name(rt: &ResourceType, name: &str) -> Result<(), ApiError> {
+pub(crate) fn validate_name(rt: &ResourceType, name: &str) -> Result<(), ApiError> {
     let (ok, msg) = match (rt.group.as_str(), rt.plural.as_str()) {
         ("", "namespaces") => (is_dns1123_label(name), DNS1123_LABEL_MSG),
         ("", "services") => (is_dns1035_label(name), DNS1035_LABEL_MSG),
@@ -83,7 +83,7 @@ fn required(rt: &ResourceType, name: &str, field: &str) -> ApiError {
 
 /// Checks a request body's apiVersion and kind against the URL's resource type
 /// (apiserver: "the API version in the data (x) does not match the expected API version (y)").
-pub fn check_type_meta(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
+pub(crate) fn check_type_meta(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
     if !obj.is_object() {
         return Err(ApiError::bad_request(format!(
             "the object provided is unrecognized (must be of type {})",
@@ -111,7 +111,7 @@ pub fn check_type_meta(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
 
 /// Prepares a new object for storage. `namespace` is the URL's namespace (empty for
 /// cluster-scoped kinds); a mismatching `metadata.namespace` is an error, as on a real server.
-pub fn prepare_create(
+pub(crate) fn prepare_create(
     rt: &ResourceType,
     namespace: &str,
     mut obj: Value,
@@ -179,7 +179,7 @@ fn is_builtin_with_initial_status(rt: &ResourceType) -> bool {
 
 /// Which part of an object a write may change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WriteScope {
+pub(crate) enum WriteScope {
     /// The main resource: everything but status (for kinds with a status subresource).
     Main,
     /// The `status` subresource: only status.
@@ -188,7 +188,7 @@ pub enum WriteScope {
 
 /// Merges a written object with the stored one: system metadata is kept, the scope decides
 /// whether spec or status may change, and `metadata.generation` is bumped when the spec did.
-pub fn prepare_update(
+pub(crate) fn prepare_update(
     rt: &ResourceType,
     old: &Value,
     mut new: Value,

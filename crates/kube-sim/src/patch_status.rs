@@ -6,7 +6,7 @@ use super::patch::PatchError;
 use super::registry::ResourceType;
 use super::server::status::ApiError;
 
-pub fn to_api_error(rt: &ResourceType, name: &str, e: PatchError) -> ApiError {
+pub(crate) fn to_api_error(rt: &ResourceType, name: &str, e: PatchError) -> ApiError {
     let status = e.to_status();
     let mut details = status.get("details").cloned();
     if let PatchError::Conflict(_) = e {

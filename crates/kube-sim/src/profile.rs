@@ -53,7 +53,7 @@ impl Default for KubernetesProfile {
 
 impl KubernetesProfile {
     /// The patch release reported for each minor (a release kind ships a node image for).
-    pub fn git_version(&self) -> String {
+    pub(crate) fn git_version(&self) -> String {
         let patch = match self.minor {
             27 => 16,
             28 => 15,
@@ -129,14 +129,17 @@ impl Default for Chaos {
 /// A profile file that could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
+    /// The file could not be read.
     #[error("failed to read the simulator profile {path}")]
     Read {
         path: String,
         #[source]
         source: std::io::Error,
     },
+    /// Not YAML, a wrong type, or an unknown field.
     #[error("invalid simulator profile {path}: {message}")]
     Parse { path: String, message: String },
+    /// A value outside what the simulator models (checked after parsing).
     #[error("invalid simulator profile {path}: {field}: {message}")]
     Invalid {
         path: String,

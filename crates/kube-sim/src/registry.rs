@@ -9,7 +9,7 @@ use serde_json::Value;
 
 /// Where a resource type comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     BuiltIn,
     /// Registered by the named CustomResourceDefinition.
     Crd(String),
@@ -17,7 +17,7 @@ pub enum Origin {
 
 /// One served group/version/resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResourceType {
+pub(crate) struct ResourceType {
     pub group: String,
     pub version: String,
     /// The plural, lowercase resource name used in URLs.
@@ -39,7 +39,7 @@ pub struct ResourceType {
 
 impl ResourceType {
     /// `apps/v1`, or `v1` for the core group.
-    pub fn api_version(&self) -> String {
+    pub(crate) fn api_version(&self) -> String {
         if self.group.is_empty() {
             self.version.clone()
         } else {
@@ -51,7 +51,7 @@ impl ResourceType {
     /// apiVersion they were written at; CRD conversion here is only the apiVersion (the schemas
     /// the simulator serves are identical across versions). Every read, patch base and internal
     /// write goes through this one conversion.
-    pub fn present(&self, obj: &Value) -> Value {
+    pub(crate) fn present(&self, obj: &Value) -> Value {
         let mut o = obj.clone();
         let v = self.api_version();
         if o["apiVersion"].as_str() != Some(v.as_str()) {
@@ -61,21 +61,21 @@ impl ResourceType {
     }
 
     /// The storage key: one object set per group and plural, whatever the version.
-    pub fn key(&self) -> ResourceKey {
+    pub(crate) fn key(&self) -> ResourceKey {
         ResourceKey {
             group: self.group.clone(),
             plural: self.plural.clone(),
         }
     }
 
-    pub fn qualified(&self) -> crate::server::status::Qualified<'_> {
+    pub(crate) fn qualified(&self) -> crate::server::status::Qualified<'_> {
         crate::server::status::Qualified {
             group: &self.group,
             resource: &self.plural,
         }
     }
 
-    pub fn verbs(&self) -> Vec<&'static str> {
+    pub(crate) fn verbs(&self) -> Vec<&'static str> {
         vec![
             "create",
             "delete",
@@ -89,7 +89,7 @@ impl ResourceType {
     }
 
     /// The URL prefix of this group/version: `/api/v1` or `/apis/apps/v1`.
-    pub fn gv_path(&self) -> String {
+    pub(crate) fn gv_path(&self) -> String {
         if self.group.is_empty() {
             format!("/api/{}", self.version)
         } else {
@@ -100,13 +100,13 @@ impl ResourceType {
 
 /// Storage identity of a resource: group and plural.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ResourceKey {
+pub(crate) struct ResourceKey {
     pub group: String,
     pub plural: String,
 }
 
 impl ResourceKey {
-    pub fn new(group: &str, plural: &str) -> Self {
+    pub(crate) fn new(group: &str, plural: &str) -> Self {
         Self {
             group: group.to_string(),
             plural: plural.to_string(),
@@ -116,7 +116,7 @@ impl ResourceKey {
 
 /// All resource types currently served, keyed by (group, version, plural).
 #[derive(Debug, Default, Clone)]
-pub struct Registry {
+pub(crate) struct Registry {
     types: BTreeMap<(String, String, String), Arc<ResourceType>>,
     /// Preferred (storage) version per group, in registration order of groups.
     group_order: Vec<String>,
@@ -125,7 +125,7 @@ pub struct Registry {
 
 impl Registry {
     /// The built-in kinds a kind cluster serves that this project needs.
-    pub fn builtin() -> Self {
+    pub(crate) fn builtin() -> Self {
         let mut r = Self::default();
         let b = |group: &str,
                  version: &str,
@@ -291,7 +291,7 @@ impl Registry {
         r
     }
 
-    pub fn insert(&mut self, t: ResourceType) {
+    pub(crate) fn insert(&mut self, t: ResourceType) {
         if !self.group_order.contains(&t.group) {
             self.group_order.push(t.group.clone());
         }
@@ -312,7 +312,7 @@ impl Registry {
     }
 
     /// Removes every type registered by the named CRD.
-    pub fn remove_crd(&mut self, crd_name: &str) {
+    pub(crate) fn remove_crd(&mut self, crd_name: &str) {
         let origin = Origin::Crd(crd_name.to_string());
         self.types.retain(|_, t| t.origin != origin);
         let groups: std::collections::BTreeSet<String> =
@@ -337,7 +337,7 @@ impl Registry {
     }
 
     /// Registers the served versions of a CRD (`spec` of an apiextensions.k8s.io/v1 object).
-    pub fn register_crd(&mut self, crd_name: &str, spec: &Value) -> Result<(), String> {
+    pub(crate) fn register_crd(&mut self, crd_name: &str, spec: &Value) -> Result<(), String> {
         let group = spec["group"].as_str().ok_or("spec.group: Required value")?;
         let names = &spec["names"];
         let plural = names["plural"]
@@ -400,14 +400,19 @@ impl Registry {
         Ok(())
     }
 
-    pub fn get(&self, group: &str, version: &str, plural: &str) -> Option<Arc<ResourceType>> {
+    pub(crate) fn get(
+        &self,
+        group: &str,
+        version: &str,
+        plural: &str,
+    ) -> Option<Arc<ResourceType>> {
         self.types
             .get(&(group.to_string(), version.to_string(), plural.to_string()))
             .cloned()
     }
 
     /// The type an object with this apiVersion and kind belongs to.
-    pub fn by_kind(&self, api_version: &str, kind: &str) -> Option<Arc<ResourceType>> {
+    pub(crate) fn by_kind(&self, api_version: &str, kind: &str) -> Option<Arc<ResourceType>> {
         let (group, version) = split_api_version(api_version);
         self.types
             .values()
@@ -416,7 +421,7 @@ impl Registry {
     }
 
     /// The preferred-version type for a storage key.
-    pub fn preferred_for(&self, key: &ResourceKey) -> Option<Arc<ResourceType>> {
+    pub(crate) fn preferred_for(&self, key: &ResourceKey) -> Option<Arc<ResourceType>> {
         let version = self.preferred.get(&key.group)?;
         self.get(&key.group, version, &key.plural).or_else(|| {
             self.types
@@ -426,14 +431,14 @@ impl Registry {
         })
     }
 
-    pub fn has_group_version(&self, group: &str, version: &str) -> bool {
+    pub(crate) fn has_group_version(&self, group: &str, version: &str) -> bool {
         self.types
             .keys()
             .any(|(g, v, _)| g == group && v == version)
     }
 
     /// Groups in registration order with their versions (preferred first).
-    pub fn groups(&self) -> Vec<(String, Vec<String>)> {
+    pub(crate) fn groups(&self) -> Vec<(String, Vec<String>)> {
         self.group_order
             .iter()
             .filter(|g| !g.is_empty())
@@ -451,7 +456,7 @@ impl Registry {
             .collect()
     }
 
-    pub fn types_in(&self, group: &str, version: &str) -> Vec<Arc<ResourceType>> {
+    pub(crate) fn types_in(&self, group: &str, version: &str) -> Vec<Arc<ResourceType>> {
         self.types
             .iter()
             .filter(|((g, v, _), _)| g == group && v == version)
@@ -459,14 +464,14 @@ impl Registry {
             .collect()
     }
 
-    pub fn all(&self) -> impl Iterator<Item = &Arc<ResourceType>> {
+    pub(crate) fn all(&self) -> impl Iterator<Item = &Arc<ResourceType>> {
         self.types.values()
     }
 }
 
 /// Kubernetes version priority: `v2` > `v1` > `v1beta2` > `v1beta1` > `v1alpha1` > anything
 /// else (apimachinery version.CompareKubeAwareVersionStrings).
-pub fn version_priority(v: &str) -> (u8, u64, u8, u64) {
+pub(crate) fn version_priority(v: &str) -> (u8, u64, u8, u64) {
     let Some(rest) = v.strip_prefix('v') else {
         return (0, 0, 0, 0);
     };
@@ -488,7 +493,7 @@ pub fn version_priority(v: &str) -> (u8, u64, u8, u64) {
 }
 
 /// `apps/v1` → (`apps`, `v1`); `v1` → (``, `v1`).
-pub fn split_api_version(api_version: &str) -> (&str, &str) {
+pub(crate) fn split_api_version(api_version: &str) -> (&str, &str) {
     match api_version.split_once('/') {
         Some((g, v)) => (g, v),
         None => ("", api_version),

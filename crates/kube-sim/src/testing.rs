@@ -103,7 +103,7 @@ impl TestCluster {
 }
 
 /// Logs of the code under test, with `HARNESS_TEST_LOG` as the filter; does nothing without it.
-pub fn init_test_log() {
+fn init_test_log() {
     if let Ok(filter) = std::env::var("HARNESS_TEST_LOG") {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
@@ -130,6 +130,52 @@ pub fn kubectl_version(minor: u32) -> Option<PathBuf> {
 /// Prints why a test does nothing here, so a skip is never silent.
 pub fn skip(test: &str, why: &str) {
     eprintln!("SKIPPED {test}: {why}");
+}
+
+
+/// The version of the newest configuration istiod computed, which grows by one per push: a
+/// test that changed the mesh waits until it exceeds the value read before the change.
+pub fn mesh_config_version(sim: &SimCluster) -> u64 {
+    sim.cluster().mesh().latest().version
+}
+
+/// Whether every proxy acked the route configuration last sent to it, as `/debug/syncz`
+/// reports. When the profile keeps proxies stale on purpose (`istio.propagation.never`,
+/// `istio.deviations.stale_proxy`) nothing would ever sync, so this is `true` at once.
+pub fn proxies_synced(sim: &SimCluster) -> bool {
+    let cluster = sim.cluster();
+    let istio = &cluster.profile.istio;
+    if istio.propagation.never || istio.deviations.stale_proxy.is_some() {
+        return true;
+    }
+    cluster
+        .mesh()
+        .syncz(cluster)
+        .as_array()
+        .is_some_and(|ps| ps.iter().all(|p| p["route_acked"] == p["route_sent"]))
+}
+
+/// Writes `object` (which names itself in `metadata.name`) into the store as the resource
+/// `group`/`plural` in `namespace`, bypassing the API server: no admission, no defaults. For
+/// tests that need more history than HTTP requests could write in reasonable time.
+pub fn put_object(
+    sim: &SimCluster,
+    group: &str,
+    plural: &str,
+    namespace: &str,
+    object: serde_json::Value,
+) {
+    let key = crate::registry::ResourceKey::new(group, plural);
+    let name = object["metadata"]["name"]
+        .as_str()
+        .expect("the object has metadata.name")
+        .to_string();
+    sim.cluster()
+        .store
+        .modify(&key, namespace, &name, |_| {
+            Ok::<_, std::convert::Infallible>(crate::store::Write::Put(object))
+        })
+        .expect("an unconditional put cannot fail");
 }
 
 #[cfg(test)]

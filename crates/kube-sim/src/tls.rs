@@ -33,7 +33,7 @@ pub enum TlsError {
 }
 
 /// The certificates of one simulated cluster.
-pub struct ClusterCredentials {
+pub(crate) struct ClusterCredentials {
     ca_pem: String,
     ca_der: CertificateDer<'static>,
     server_chain: Vec<CertificateDer<'static>>,
@@ -45,7 +45,7 @@ pub struct ClusterCredentials {
 impl ClusterCredentials {
     /// Generates a CA, a server certificate for `127.0.0.1`/`localhost` and the admin client
     /// certificate. ECDSA P-256 keeps this well under a millisecond each.
-    pub fn generate() -> Result<Self, TlsError> {
+    pub(crate) fn generate() -> Result<Self, TlsError> {
         let ca_key = KeyPair::generate()?;
         let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
         ca_params.distinguished_name = name(&[(DnType::CommonName, "kubernetes")]);
@@ -93,7 +93,7 @@ impl ClusterCredentials {
     /// The server's TLS configuration. Client certificates are requested but optional at the TLS
     /// layer, so that a request without one gets an HTTP 401 Status (as kube-apiserver answers)
     /// rather than a handshake failure.
-    pub fn server_config(&self) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+    pub(crate) fn server_config(&self) -> Result<Arc<rustls::ServerConfig>, TlsError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut roots = rustls::RootCertStore::empty();
         roots.add(self.ca_der.clone())?;
@@ -114,18 +114,18 @@ impl ClusterCredentials {
     }
 
     /// The CA certificate in PEM, for clients that want to trust this cluster.
-    pub fn ca_pem(&self) -> &str {
+    pub(crate) fn ca_pem(&self) -> &str {
         &self.ca_pem
     }
 
     /// The admin client certificate and key, concatenated PEM (what `reqwest::Identity::from_pem`
     /// takes), for tests and benchmarks that talk to the API server without a kubeconfig.
-    pub fn admin_identity_pem(&self) -> String {
+    pub(crate) fn admin_identity_pem(&self) -> String {
         format!("{}{}", self.client_cert_pem, self.client_key_pem)
     }
 
     /// A kubeconfig for the admin user, with every credential inline (base64 `*-data` fields).
-    pub fn kubeconfig(&self, addr: SocketAddr, cluster_name: &str) -> String {
+    pub(crate) fn kubeconfig(&self, addr: SocketAddr, cluster_name: &str) -> String {
         let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
         let context = format!("sim-{cluster_name}");
         format!(
@@ -137,7 +137,7 @@ impl ClusterCredentials {
     }
 
     /// Writes the kubeconfig with mode 0600: it holds the admin's private key.
-    pub fn write_kubeconfig(
+    pub(crate) fn write_kubeconfig(
         &self,
         path: &Path,
         addr: SocketAddr,

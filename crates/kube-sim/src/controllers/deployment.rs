@@ -17,7 +17,7 @@ fn rt(cluster: &Cluster, group: &str, version: &str, plural: &str) -> Option<Arc
 
 /// `pod-template-hash`: FNV-32a of the template, its decimal digits mapped onto the
 /// vowel-free alphabet (pkg/controller/controller_utils.go ComputeHash + rand.SafeEncodeString).
-pub fn pod_template_hash(template: &Value) -> String {
+pub(super) fn pod_template_hash(template: &Value) -> String {
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     let mut h: u32 = 0x811c_9dc5;
     for b in serde_json::to_vec(template).unwrap_or_default() {
@@ -62,7 +62,7 @@ fn name(o: &Value) -> &str {
     o["metadata"]["name"].as_str().unwrap_or_default()
 }
 
-pub fn reconcile_deployment(cluster: &Arc<Cluster>, ns: &str, dname: &str) {
+pub(super) fn reconcile_deployment(cluster: &Arc<Cluster>, ns: &str, dname: &str) {
     let (Some(drt), Some(rsrt)) = (
         rt(cluster, "apps", "v1", "deployments"),
         rt(cluster, "apps", "v1", "replicasets"),
@@ -241,7 +241,7 @@ fn update_deployment_status(
     let _ = cluster.update(drt, ns, dname, o, WriteScope::Status, Some(MANAGER));
 }
 
-pub fn reconcile_replicaset(cluster: &Arc<Cluster>, ns: &str, rs_name: &str) {
+pub(super) fn reconcile_replicaset(cluster: &Arc<Cluster>, ns: &str, rs_name: &str) {
     let (Some(rsrt), Some(prt)) = (
         rt(cluster, "apps", "v1", "replicasets"),
         rt(cluster, "", "v1", "pods"),
@@ -328,14 +328,14 @@ pub fn reconcile_replicaset(cluster: &Arc<Cluster>, ns: &str, rs_name: &str) {
 }
 
 /// A ReplicaSet changed: its Deployment's status follows.
-pub fn reconcile_owner(cluster: &Arc<Cluster>, ns: &str, rs: &Value) {
+pub(super) fn reconcile_owner(cluster: &Arc<Cluster>, ns: &str, rs: &Value) {
     if let Some(owner) = controller_of(rs, "Deployment") {
         reconcile_deployment(cluster, ns, &owner);
     }
 }
 
 /// A pod changed: its ReplicaSet (and that one's Deployment) follow.
-pub fn reconcile_pod_owner(cluster: &Arc<Cluster>, ns: &str, pod: &Value) {
+pub(super) fn reconcile_pod_owner(cluster: &Arc<Cluster>, ns: &str, pod: &Value) {
     if let Some(rs_name) = controller_of(pod, "ReplicaSet") {
         reconcile_replicaset(cluster, ns, &rs_name);
         if let Some(rs) = cluster

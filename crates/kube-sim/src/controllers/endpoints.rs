@@ -19,7 +19,7 @@ fn is_ready(pod: &Value) -> bool {
 }
 
 /// A Service port's target port resolved against a pod (`targetPort` may name a container port).
-pub fn target_port(svc_port: &Value, pod: &Value) -> Option<i64> {
+pub(crate) fn target_port(svc_port: &Value, pod: &Value) -> Option<i64> {
     match &svc_port["targetPort"] {
         Value::Number(n) => n.as_i64(),
         Value::String(name) => pod["spec"]["containers"].as_array()?.iter().find_map(|c| {
@@ -33,7 +33,7 @@ pub fn target_port(svc_port: &Value, pod: &Value) -> Option<i64> {
     }
 }
 
-pub fn reconcile_namespace(cluster: &Arc<Cluster>, ns: &str) {
+pub(super) fn reconcile_namespace(cluster: &Arc<Cluster>, ns: &str) {
     let registry = cluster.registry().clone();
     let (Some(svc_rt), Some(pod_rt), Some(ep_rt), Some(eps_rt)) = (
         registry.get("", "v1", "services"),

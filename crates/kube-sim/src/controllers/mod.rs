@@ -4,7 +4,6 @@
 mod deployment;
 mod endpoints;
 
-pub use endpoints::target_port;
 mod namespace;
 
 use std::sync::Arc;
@@ -20,7 +19,7 @@ pub(crate) const MANAGER: &str = "kube-controller-manager";
 
 /// Runs every controller until the cluster's store is dropped. A controller that falls behind
 /// the event feed resynchronises from a full list, as informers do after a relist.
-pub async fn run(cluster: Arc<Cluster>) {
+pub(crate) async fn run(cluster: Arc<Cluster>) {
     let mut feed = cluster.store.subscribe();
     resync(&cluster);
     loop {

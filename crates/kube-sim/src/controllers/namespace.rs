@@ -10,7 +10,7 @@ use super::MANAGER;
 use crate::cluster::Cluster;
 use crate::store::EventType;
 
-pub fn reconcile(cluster: &Arc<Cluster>, name: &str, ns: &Value, kind: EventType) {
+pub(super) fn reconcile(cluster: &Arc<Cluster>, name: &str, ns: &Value, kind: EventType) {
     if kind == EventType::Deleted {
         return;
     }

@@ -12,11 +12,11 @@ use serde_json::Value;
 use super::snapshot::{Obj, Snapshot, arr_at, at, int_of, labels_match, str_at, string_map};
 
 /// The cluster domain suffix (`--domain` / `cluster.local`).
-pub const DOMAIN: &str = "cluster.local";
+pub(crate) const DOMAIN: &str = "cluster.local";
 
 /// A Service's `targetPort`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TargetPort {
+pub(crate) enum TargetPort {
     /// A port number on the pod.
     Number(u16),
     /// A named container port.
@@ -25,7 +25,7 @@ pub enum TargetPort {
 
 /// One Service port.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServicePort {
+pub(crate) struct ServicePort {
     /// `name` (may be empty for single-port Services).
     pub name: String,
     /// `port`.
@@ -39,7 +39,7 @@ pub struct ServicePort {
 impl ServicePort {
     /// Whether Istio routes this port as HTTP (explicit HTTP/HTTP2/gRPC, or unknown and sniffed).
     // pkg/config/kube/conversion.go ConvertProtocol + pkg/config/protocol/instance.go IsHTTPOrSniffed.
-    pub fn http_or_sniffed(&self) -> bool {
+    pub(crate) fn http_or_sniffed(&self) -> bool {
         let proto = match &self.app_protocol {
             Some(p) => p.to_ascii_lowercase(),
             None => self
@@ -58,7 +58,7 @@ impl ServicePort {
 
 /// A Service as istiod sees it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ServiceInfo {
+pub(crate) struct ServiceInfo {
     /// Namespace.
     pub namespace: String,
     /// Name.
@@ -81,14 +81,14 @@ pub struct ServiceInfo {
 
 impl ServiceInfo {
     /// The port with this number.
-    pub fn port(&self, port: u16) -> Option<&ServicePort> {
+    pub(crate) fn port(&self, port: u16) -> Option<&ServicePort> {
         self.ports.iter().find(|p| p.port == port)
     }
 }
 
 /// A pod as an endpoint or a proxy.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PodInfo {
+pub(crate) struct PodInfo {
     /// Namespace.
     pub namespace: String,
     /// Name.
@@ -111,7 +111,7 @@ pub struct PodInfo {
 
 /// One endpoint: a ready pod and the port on it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     /// Pod namespace.
     pub namespace: String,
     /// Pod name.
@@ -122,7 +122,7 @@ pub struct Endpoint {
 
 /// The registry built from a snapshot.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Registry {
+pub(crate) struct Registry {
     /// Every Service.
     pub services: Vec<ServiceInfo>,
     /// Every Pod.
@@ -234,7 +234,7 @@ fn pod_from(o: Obj<'_>) -> PodInfo {
 
 impl Registry {
     /// Reads Services and Pods from a snapshot.
-    pub fn from_snapshot(s: &Snapshot) -> Self {
+    pub(crate) fn from_snapshot(s: &Snapshot) -> Self {
         Registry {
             services: s.list("", "Service").map(service_from).collect(),
             pods: s.list("", "Pod").map(pod_from).collect(),
@@ -242,26 +242,26 @@ impl Registry {
     }
 
     /// A Service by namespace and name.
-    pub fn service(&self, namespace: &str, name: &str) -> Option<&ServiceInfo> {
+    pub(crate) fn service(&self, namespace: &str, name: &str) -> Option<&ServiceInfo> {
         self.services
             .iter()
             .find(|s| s.namespace == namespace && s.name == name)
     }
 
     /// A Service by its FQDN.
-    pub fn service_by_host(&self, host: &str) -> Option<&ServiceInfo> {
+    pub(crate) fn service_by_host(&self, host: &str) -> Option<&ServiceInfo> {
         self.services.iter().find(|s| s.hostname == host)
     }
 
     /// A pod by namespace and name.
-    pub fn pod(&self, namespace: &str, name: &str) -> Option<&PodInfo> {
+    pub(crate) fn pod(&self, namespace: &str, name: &str) -> Option<&PodInfo> {
         self.pods
             .iter()
             .find(|p| p.namespace == namespace && p.name == name)
     }
 
     /// The pods a Service selects (ready or not), optionally narrowed by subset labels.
-    pub fn selected_pods<'a>(
+    pub(crate) fn selected_pods<'a>(
         &'a self,
         svc: &'a ServiceInfo,
         subset: Option<&'a BTreeMap<String, String>>,
@@ -277,7 +277,7 @@ impl Registry {
     }
 
     /// Ready endpoints of a Service port, in pod order.
-    pub fn endpoints(
+    pub(crate) fn endpoints(
         &self,
         svc: &ServiceInfo,
         port: &ServicePort,

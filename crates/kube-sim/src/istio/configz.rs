@@ -47,7 +47,7 @@ fn metadata(m: &Meta) -> Value {
 }
 
 /// The configz list, in the store's schema order (Gateway API kinds, then Istio networking kinds).
-pub fn configz(push: &PushContext, snapshot: &Snapshot) -> Value {
+pub(crate) fn configz(push: &PushContext, snapshot: &Snapshot) -> Value {
     let net = format!("{NETWORKING_GROUP}/{}", push.rules.istio_networking_version);
     let mut out = vec![];
     for kind in [

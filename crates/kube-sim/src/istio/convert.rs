@@ -20,19 +20,20 @@ use super::model::{
     Rewrite, RouteDestination, Server, ServerPort, StringMatch, VirtualService,
 };
 use super::profile::IstioProfile;
+use super::regex::SafeRegex;
 use super::snapshot::{
     GATEWAY_GROUP, Obj, Snapshot, arr_at, at, int_of, label_selector_matches, str_at, string_list,
 };
 use super::version::{KUBERNETES_GATEWAY_NAME, VersionRules};
 
 /// The controller name of the `istio` GatewayClass (`features.ManagedGatewayController`).
-pub const ISTIO_CONTROLLER: &str = "istio.io/gateway-controller";
+pub(crate) const ISTIO_CONTROLLER: &str = "istio.io/gateway-controller";
 /// The controller of `istio-remote` (`constants.UnmanagedGatewayController`).
-pub const UNMANAGED_CONTROLLER: &str = "istio.io/unmanaged-gateway";
+pub(crate) const UNMANAGED_CONTROLLER: &str = "istio.io/unmanaged-gateway";
 
 /// A condition failure: reason and message (`ConfigError`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
+pub(crate) struct ConfigError {
     /// Condition reason.
     pub reason: String,
     /// Condition message.
@@ -48,7 +49,7 @@ fn cerr(reason: &str, message: impl Into<String>) -> ConfigError {
 
 /// One listener's status inputs.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListenerReport {
+pub(crate) struct ListenerReport {
     /// Listener name.
     pub name: String,
     /// Supported kinds after intersecting with `allowedRoutes.kinds`.
@@ -63,7 +64,7 @@ pub struct ListenerReport {
 
 /// One Kubernetes Gateway's status inputs.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GatewayReport {
+pub(crate) struct GatewayReport {
     /// Namespace.
     pub namespace: String,
     /// Name.
@@ -90,7 +91,7 @@ pub struct GatewayReport {
 
 /// One parent's result for route status.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ParentResult {
+pub(crate) struct ParentResult {
     /// The parentRef as the API server stores it (defaults applied).
     pub reference: Value,
     /// `parentRefString` (for ordering and merging).
@@ -103,7 +104,7 @@ pub struct ParentResult {
 
 /// One HTTPRoute's status inputs.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RouteReport {
+pub(crate) struct RouteReport {
     /// Namespace.
     pub namespace: String,
     /// Name.
@@ -116,7 +117,7 @@ pub struct RouteReport {
 
 /// Everything the Gateway API controller produces.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Conversion {
+pub(crate) struct Conversion {
     /// Internal Istio Gateways.
     pub gateways: Vec<IstioGateway>,
     /// Generated VirtualServices.
@@ -143,7 +144,7 @@ struct ParentInfo {
 
 /// The class of a Gateway: its controller, from the cluster or Istio's builtin classes
 /// (`gatewayclass_collection.go` `fetchClass`, `deploymentcontroller.go` `getBuiltinClasses`).
-pub fn class_controller(s: &Snapshot, rules: &VersionRules, class: &str) -> Option<String> {
+pub(super) fn class_controller(s: &Snapshot, rules: &VersionRules, class: &str) -> Option<String> {
     if let Some(c) = s
         .list(GATEWAY_GROUP, "GatewayClass")
         .find(|c| c.name() == class)
@@ -162,7 +163,7 @@ fn known_controller(rules: &VersionRules, c: &str) -> bool {
 }
 
 /// `getDefaultName`: `<gw>-<class>` unless overridden by `gateway.istio.io/name-override`.
-pub fn gateway_service_name(gw: Obj<'_>) -> String {
+pub(super) fn gateway_service_name(gw: Obj<'_>) -> String {
     match gw.annotation("gateway.istio.io/name-override") {
         Some(n) if !n.is_empty() => n.to_string(),
         _ => format!("{}-{}", gw.name(), str_at(gw.spec(), &["gatewayClassName"])),
@@ -321,7 +322,7 @@ struct Ctx<'a> {
 }
 
 /// Runs the Gateway API controller over a snapshot.
-pub fn convert(s: &Snapshot, reg: &Registry, profile: &IstioProfile) -> Conversion {
+pub(super) fn convert(s: &Snapshot, reg: &Registry, profile: &IstioProfile) -> Conversion {
     let ctx = Ctx {
         s,
         reg,
@@ -769,7 +770,7 @@ fn header_filter(f: Option<&Value>) -> HeaderOps {
 fn string_match(t: &str, v: &str) -> Result<StringMatch, ConfigError> {
     match t {
         "" | "Exact" => Ok(StringMatch::Exact(v.to_string())),
-        "RegularExpression" => Ok(StringMatch::Regex(v.to_string())),
+        "RegularExpression" => Ok(StringMatch::Regex(SafeRegex::new(v))),
         other => Err(cerr(
             "InvalidConfiguration",
             format!("unknown type: {other:?} is not supported HeaderMatch type"),
@@ -799,7 +800,7 @@ fn convert_match(m: &Value) -> Result<HttpMatch, ConfigError> {
             StringMatch::Prefix(v.to_string())
         }
         "Exact" => StringMatch::Exact(value.to_string()),
-        "RegularExpression" => StringMatch::Regex(value.to_string()),
+        "RegularExpression" => StringMatch::Regex(SafeRegex::new(value)),
         other => {
             return Err(cerr(
                 "InvalidConfiguration",
@@ -995,13 +996,13 @@ fn uri_rank(m: &HttpMatch) -> (i32, i64) {
     match &m.uri {
         Some(StringMatch::Exact(s)) => (3, s.len() as i64),
         Some(StringMatch::Prefix(s)) => (2, s.len() as i64),
-        Some(StringMatch::Regex(s)) => (1, s.len() as i64),
+        Some(StringMatch::Regex(s)) => (1, s.as_str().len() as i64),
         None => (-1, 0),
     }
 }
 
 /// `sortHTTPRoutes` (conversion.go): Gateway API precedence, stable.
-pub fn sort_http_routes(routes: &mut [HttpRoute]) {
+pub(super) fn sort_http_routes(routes: &mut [HttpRoute]) {
     routes.sort_by(|a, b| {
         let (Some(m1), Some(m2)) = (a.matches.first(), b.matches.first()) else {
             return match (a.matches.is_empty(), b.matches.is_empty()) {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::version::IstioVersion;
 
 /// The Gateway API bundle versions the simulator can install.
-pub const GATEWAY_API_BUNDLES: &[&str] = &["v1.1.0", "v1.2.0", "v1.2.1", "v1.3.0", "v1.4.0"];
+pub(crate) const GATEWAY_API_BUNDLES: &[&str] = &["v1.1.0", "v1.2.0", "v1.2.1", "v1.3.0", "v1.4.0"];
 
 /// A Gateway API release channel (`config/crd` vs `config/crd/experimental`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -110,7 +110,7 @@ fn crd(spec: &CrdSpec, labels: Value, annotations: Value) -> Value {
 }
 
 /// The 14 CRDs of Istio's `base` chart (identical set in 1.22 to 1.28).
-pub fn istio_crds(v: &IstioVersion) -> Vec<Value> {
+pub(crate) fn istio_crds(v: &IstioVersion) -> Vec<Value> {
     let r = v.rules();
     let net = |served_all: bool| -> Vec<(&'static str, bool, bool, bool)> {
         if !served_all {
@@ -302,10 +302,10 @@ pub fn istio_crds(v: &IstioVersion) -> Vec<Value> {
 /// Why a Gateway API bundle cannot be produced.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Gateway API bundle {0:?} is not modelled; known: v1.1.0, v1.2.0, v1.2.1, v1.3.0, v1.4.0")]
-pub struct UnknownBundle(pub String);
+pub(crate) struct UnknownBundle(pub String);
 
 /// The CRDs of a Gateway API bundle (`standard-install.yaml` or `experimental-install.yaml`).
-pub fn gateway_api_crds(
+pub(crate) fn gateway_api_crds(
     version: &str,
     channel: GatewayApiChannel,
 ) -> Result<Vec<Value>, UnknownBundle> {

@@ -15,7 +15,7 @@ use super::profile::IstioProfile;
 use super::snapshot::{GATEWAY_GROUP, Obj, Snapshot, arr_at, at, int_of, str_at, string_map};
 
 /// The label every generated object and pod carries (`label.IoK8sNetworkingGatewayGatewayName`).
-pub const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
+pub(crate) const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
 
 /// `extractInfrastructureLabels`: `spec.infrastructure.labels`, else the Gateway's own labels, minus
 /// `gateway.networking.k8s.io/` keys.
@@ -71,7 +71,7 @@ fn service_ports(gw: Obj<'_>) -> Vec<Value> {
 
 /// The objects istiod applies for each managed `istio`-class Gateway: ServiceAccount, Deployment and
 /// Service, all named `<gw>-istio` (or the name-override annotation) with ownerReferences to the Gateway.
-pub fn gateway_deployments(snapshot: &Snapshot, profile: &IstioProfile) -> Vec<Value> {
+pub(crate) fn gateway_deployments(snapshot: &Snapshot, profile: &IstioProfile) -> Vec<Value> {
     let rules = profile.version.rules();
     let mut out = vec![];
     for gw in snapshot.list(GATEWAY_GROUP, "Gateway") {

@@ -1,12 +1,12 @@
 //! Hostname matching as in `pkg/config/host/name.go` and `names.go`.
 
 /// Whether a hostname is a wildcard (`*` or `*.x`).
-pub fn is_wildcard(h: &str) -> bool {
+pub(super) fn is_wildcard(h: &str) -> bool {
     h.starts_with('*')
 }
 
 /// `Name.Matches`: a bidirectional wildcard match.
-pub fn matches(n: &str, o: &str) -> bool {
+pub(super) fn matches(n: &str, o: &str) -> bool {
     match (is_wildcard(n), is_wildcard(o)) {
         (true, true) => {
             if n.len() < o.len() {
@@ -22,7 +22,7 @@ pub fn matches(n: &str, o: &str) -> bool {
 }
 
 /// `Name.SubsetOf`: every host `n` matches is also matched by `o`.
-pub fn subset_of(n: &str, o: &str) -> bool {
+pub(super) fn subset_of(n: &str, o: &str) -> bool {
     if n == o {
         return true;
     }
@@ -36,7 +36,7 @@ pub fn subset_of(n: &str, o: &str) -> bool {
 }
 
 /// `Names.Intersection`: the more specific of each matching pair.
-pub fn intersection(a: &[String], b: &[String]) -> Vec<String> {
+pub(super) fn intersection(a: &[String], b: &[String]) -> Vec<String> {
     let mut out: Vec<String> = vec![];
     for x in a {
         for y in b {
@@ -56,7 +56,7 @@ pub fn intersection(a: &[String], b: &[String]) -> Vec<String> {
 }
 
 /// `host.NamesForNamespace`: the server hosts (`ns/host`) visible to configs in `namespace`.
-pub fn names_for_namespace(hosts: &[String], namespace: &str) -> Vec<String> {
+pub(super) fn names_for_namespace(hosts: &[String], namespace: &str) -> Vec<String> {
     hosts
         .iter()
         .filter_map(|h| match h.split_once('/') {
@@ -69,7 +69,7 @@ pub fn names_for_namespace(hosts: &[String], namespace: &str) -> Vec<String> {
 
 /// Envoy virtual-host domain matching: exact, then the longest `*.suffix`/`*suffix`, then `*`.
 /// Returns the index of the chosen domain list.
-pub fn pick_vhost(domains: &[Vec<String>], authority: &str) -> Option<usize> {
+pub(super) fn pick_vhost(domains: &[Vec<String>], authority: &str) -> Option<usize> {
     let host = authority.to_ascii_lowercase();
     if let Some(i) = domains.iter().position(|d| d.contains(&host)) {
         return Some(i);

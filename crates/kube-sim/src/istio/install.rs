@@ -9,7 +9,7 @@ use super::profile::IstioProfile;
 
 /// istio-system, the istiod ServiceAccount/Deployment/Service and Istio's CRDs, plus the Gateway API CRDs
 /// when the profile installs them. The lead's controllers make the istiod pod from the Deployment.
-pub fn minimal_install(profile: &IstioProfile) -> Vec<Value> {
+pub(crate) fn minimal_install(profile: &IstioProfile) -> Vec<Value> {
     let v = profile.version;
     let mut out = istio_crds(&v);
     if profile.gateway_api.installed
@@ -73,7 +73,7 @@ pub fn minimal_install(profile: &IstioProfile) -> Vec<Value> {
 
 /// The GatewayClasses istiod creates when the Gateway API CRDs exist: `istio`, and from 1.23
 /// `istio-remote` (deploymentcontroller.go `getBuiltinClasses`, `getClassInfos`).
-pub fn gateway_classes(profile: &IstioProfile) -> Vec<Value> {
+pub(crate) fn gateway_classes(profile: &IstioProfile) -> Vec<Value> {
     let mut out = vec![json!({
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": "GatewayClass",

@@ -72,8 +72,9 @@
 //! waypoints and ambient, Sidecar resources, delegate VirtualServices, mirroring, CORS, retries and
 //! timeouts (parsed, not enforced), load-balancing policies other than a uniform random endpoint,
 //! locality, outlier detection, mTLS policy, AuthorizationPolicy, EnvoyFilter, Telemetry, the Gateway's
-//! `gateway.istio.io/controller-version` annotation, HPA/PDB, GatewayClass `supportedFeatures`, regexes
-//! beyond the RE2 subset in `regex.rs`, the analyzer (IST0165 etc., not the webhook), and webhook checks
+//! `gateway.istio.io/controller-version` annotation, HPA/PDB, GatewayClass `supportedFeatures`, where
+//! the `regex` crate and RE2 differ (`regex.rs`), Envoy's NACK of a route configuration with a
+//! pattern RE2 refuses (the simulator drops just that match), the analyzer (IST0165 etc., not the webhook), and webhook checks
 //! beyond those listed above.
 
 mod cluster;
@@ -98,29 +99,21 @@ mod version;
 #[cfg(test)]
 mod tests;
 
-pub use cluster::{DOMAIN, Endpoint, PodInfo, Registry, ServiceInfo, ServicePort, TargetPort};
-pub use configz::configz;
-pub use convert::{
-    ConfigError, Conversion, GatewayReport, ISTIO_CONTROLLER, ListenerReport, ParentResult,
-    RouteReport, UNMANAGED_CONTROLLER,
-};
-pub use crds::{
-    GATEWAY_API_BUNDLES, GatewayApiChannel, UnknownBundle, gateway_api_crds, istio_crds,
-};
-pub use deploy::{GATEWAY_NAME_LABEL, gateway_deployments};
-pub use install::{gateway_classes, minimal_install};
-pub use model::{DestinationRule, HttpRoute, IstioGateway, VirtualService};
+pub(crate) use configz::configz;
+pub use crds::GatewayApiChannel;
+#[cfg(feature = "testing")]
+pub(crate) use deploy::{GATEWAY_NAME_LABEL, gateway_deployments};
+pub(crate) use install::{gateway_classes, minimal_install};
 pub use profile::{
     Deviations, GatewayApiProfile, GatewayApiReference, InternalGatewayBinding, IstioProfile,
-    MeshPrecedence, ProfileError, PropagationProfile,
+    MeshPrecedence, PropagationProfile,
 };
-pub use push::{PushContext, compute};
-pub use route::{
-    ABORT_BODY, Decision, Forward, HeaderEdits, NO_HEALTHY_UPSTREAM, Origin, RequestHead,
-    ServerHeader, Target, resolve_host, route,
+pub(crate) use push::{PushContext, compute};
+pub(crate) use route::{
+    Decision, NO_HEALTHY_UPSTREAM, Origin, RequestHead, ServerHeader, Target, resolve_host, route,
 };
-pub use snapshot::{Obj, Snapshot};
-pub use status::{StatusUpdate, statuses};
-pub use syncz::{ProxySync, SyncStatus, TYPE_URLS, XdsState, nonce, syncz};
-pub use validation::{Denial, validate};
-pub use version::{IstioVersion, VersionError, VersionRules};
+pub(crate) use snapshot::Snapshot;
+pub(crate) use status::statuses;
+pub(crate) use syncz::{ProxySync, nonce, syncz};
+pub(crate) use validation::validate;
+pub use version::{IstioVersion, VersionError};

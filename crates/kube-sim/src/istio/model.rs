@@ -12,20 +12,21 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::regex::SafeRegex;
 use super::snapshot::{Obj, arr_at, at, int_of, str_at, string_list, string_map};
 
 /// Annotation marking a VirtualService with Gateway API semantics (`constants.InternalRouteSemantics`).
-pub const ROUTE_SEMANTICS: &str = "internal.istio.io/route-semantics";
+pub(super) const ROUTE_SEMANTICS: &str = "internal.istio.io/route-semantics";
 /// Annotation marking a generated Gateway (`constants.InternalGatewaySemantics`).
-pub const GATEWAY_SEMANTICS: &str = "internal.istio.io/gateway-semantics";
+pub(super) const GATEWAY_SEMANTICS: &str = "internal.istio.io/gateway-semantics";
 /// Annotation naming the Service a generated Gateway binds to (`model.InternalGatewayServiceAnnotation`).
-pub const GATEWAY_SERVICE: &str = "internal.istio.io/gateway-service";
+pub(super) const GATEWAY_SERVICE: &str = "internal.istio.io/gateway-service";
 /// Annotation naming the Gateway API parents (`constants.InternalParentNames`).
-pub const PARENTS: &str = "internal.istio.io/parents";
+pub(super) const PARENTS: &str = "internal.istio.io/parents";
 
 /// Metadata shared by all internal configs.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Meta {
+pub(crate) struct Meta {
     /// Name.
     pub name: String,
     /// Namespace.
@@ -48,7 +49,7 @@ pub struct Meta {
 
 impl Meta {
     /// Metadata of a user object.
-    pub fn from_obj(o: Obj<'_>) -> Meta {
+    pub(crate) fn from_obj(o: Obj<'_>) -> Meta {
         Meta {
             name: o.name().to_string(),
             namespace: o.namespace().to_string(),
@@ -66,18 +67,18 @@ impl Meta {
 /// An Istio `StringMatch`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum StringMatch {
+pub(crate) enum StringMatch {
     /// Exact string.
     Exact(String),
     /// Prefix.
     Prefix(String),
-    /// RE2 regular expression (full match).
-    Regex(String),
+    /// RE2 regular expression (full match), compiled when the configuration is read.
+    Regex(SafeRegex),
 }
 
 impl StringMatch {
     /// Parses `{exact|prefix|regex: ...}`.
-    pub fn from_value(v: &Value) -> Option<StringMatch> {
+    pub(crate) fn from_value(v: &Value) -> Option<StringMatch> {
         if let Some(s) = at(v, &["exact"]).and_then(Value::as_str) {
             return Some(StringMatch::Exact(s.to_string()));
         }
@@ -86,15 +87,15 @@ impl StringMatch {
         }
         at(v, &["regex"])
             .and_then(Value::as_str)
-            .map(|s| StringMatch::Regex(s.to_string()))
+            .map(|s| StringMatch::Regex(SafeRegex::new(s)))
     }
 
     /// Whether a value matches (Envoy `StringMatcher` semantics; regex is a full match).
-    pub fn matches(&self, value: &str) -> bool {
+    pub(crate) fn matches(&self, value: &str) -> bool {
         match self {
             StringMatch::Exact(e) => value == e,
             StringMatch::Prefix(p) => value.starts_with(p.as_str()),
-            StringMatch::Regex(r) => super::regex::full_match(r, value),
+            StringMatch::Regex(r) => r.is_match(value),
         }
     }
 }
@@ -102,7 +103,7 @@ impl StringMatch {
 /// One `HTTPMatchRequest`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct HttpMatch {
+pub(crate) struct HttpMatch {
     /// Match name.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
@@ -143,7 +144,7 @@ pub struct HttpMatch {
 
 /// Header manipulation for one direction.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct HeaderOps {
+pub(crate) struct HeaderOps {
     /// Overwrite.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub set: BTreeMap<String, String>,
@@ -168,14 +169,14 @@ impl HeaderOps {
     }
 
     /// Whether nothing is manipulated.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.set.is_empty() && self.add.is_empty() && self.remove.is_empty()
     }
 }
 
 /// `Headers`: request and response manipulation.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct Headers {
+pub(crate) struct Headers {
     /// Request headers.
     #[serde(skip_serializing_if = "HeaderOps::is_empty")]
     pub request: HeaderOps,
@@ -192,14 +193,14 @@ impl Headers {
         }
     }
     /// Whether nothing is manipulated.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.request.is_empty() && self.response.is_empty()
     }
 }
 
 /// A `Destination`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct Destination {
+pub(crate) struct Destination {
     /// Host (FQDN after short-name resolution).
     pub host: String,
     /// DestinationRule subset.
@@ -212,14 +213,14 @@ pub struct Destination {
 
 /// `PortSelector`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct PortSelector {
+pub(crate) struct PortSelector {
     /// Port number.
     pub number: u32,
 }
 
 /// An `HTTPRouteDestination`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct RouteDestination {
+pub(crate) struct RouteDestination {
     /// Where to send.
     pub destination: Destination,
     /// Relative weight (0 = unset).
@@ -236,7 +237,7 @@ fn is_zero(v: &i32) -> bool {
 
 /// `HTTPFaultInjection.Abort` / `.Delay` percentage as written.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Percent {
+pub(crate) struct Percent {
     /// 0 to 100.
     pub value: f64,
 }
@@ -244,7 +245,7 @@ pub struct Percent {
 /// A fault delay.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct FaultDelay {
+pub(crate) struct FaultDelay {
     /// The fixed delay.
     #[serde(serialize_with = "ser_duration")]
     pub fixed_delay: Duration,
@@ -259,7 +260,7 @@ pub struct FaultDelay {
 /// A fault abort.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct FaultAbort {
+pub(crate) struct FaultAbort {
     /// HTTP status to return.
     pub http_status: u32,
     /// Share of requests; absent means 0 (never).
@@ -269,7 +270,7 @@ pub struct FaultAbort {
 
 /// `HTTPFaultInjection`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct Fault {
+pub(crate) struct Fault {
     /// Delay.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delay: Option<FaultDelay>,
@@ -280,7 +281,7 @@ pub struct Fault {
 
 /// Envoy's `FractionalPercent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fraction {
+pub(super) struct Fraction {
     /// Numerator.
     pub numerator: u32,
     /// Denominator (100 or 1,000,000).
@@ -290,7 +291,7 @@ pub struct Fraction {
 impl Fraction {
     /// `translatePercentToFractionalPercent` (pilot/pkg/networking/core/route/route.go): value*10000 over a
     /// million, truncated.
-    pub fn from_percent(p: Option<Percent>) -> Fraction {
+    pub(super) fn from_percent(p: Option<Percent>) -> Fraction {
         let v = p.map(|p| p.value).unwrap_or(0.0);
         let n = (v * 10000.0).clamp(0.0, 1_000_000.0) as u32;
         Fraction {
@@ -300,7 +301,7 @@ impl Fraction {
     }
 
     /// Draws once: `random % denominator < numerator` (Envoy `evaluateFractionalPercent`).
-    pub fn draw(&self, rng: &mut impl rand::Rng) -> bool {
+    pub(super) fn draw(&self, rng: &mut impl rand::Rng) -> bool {
         let r: u64 = rng.random();
         (r % u64::from(self.denominator.max(1))) < u64::from(self.numerator)
     }
@@ -308,7 +309,7 @@ impl Fraction {
 
 /// `HTTPDirectResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DirectResponse {
+pub(crate) struct DirectResponse {
     /// Status code.
     pub status: u32,
     /// Body (string form).
@@ -319,7 +320,7 @@ pub struct DirectResponse {
 /// `HTTPRedirect`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Redirect {
+pub(crate) struct Redirect {
     /// Path replacement.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub uri: String,
@@ -338,7 +339,7 @@ pub struct Redirect {
 
 /// `HTTPRewrite`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct Rewrite {
+pub(crate) struct Rewrite {
     /// Replaces the matched prefix (or the whole path for an exact match).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub uri: String,
@@ -350,7 +351,7 @@ pub struct Rewrite {
 /// One `HTTPRoute` of a VirtualService.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct HttpRoute {
+pub(crate) struct HttpRoute {
     /// Route name (generated: `<ns>.<route>.<ruleIndex>` or the rule's name).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
@@ -395,7 +396,7 @@ fn ser_opt_duration<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<
 }
 
 /// Proto-JSON duration text (`1.500s`).
-pub fn format_duration(d: Duration) -> String {
+pub(super) fn format_duration(d: Duration) -> String {
     if d.subsec_nanos() == 0 {
         format!("{}s", d.as_secs())
     } else {
@@ -404,7 +405,7 @@ pub fn format_duration(d: Duration) -> String {
 }
 
 /// Parses a proto-JSON duration (`1.5s`) or a Go/Gateway API duration (`100ms`, `1h2m3s`).
-pub fn parse_duration(s: &str) -> Option<Duration> {
+pub(super) fn parse_duration(s: &str) -> Option<Duration> {
     let s = s.trim();
     if s.is_empty() {
         return None;
@@ -440,7 +441,7 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
 
 /// Where a config came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// Written by a user (a `networking.istio.io` object).
     User,
     /// Generated from Gateway API objects.
@@ -449,7 +450,7 @@ pub enum Origin {
 
 /// A VirtualService.
 #[derive(Debug, Clone, PartialEq)]
-pub struct VirtualService {
+pub(crate) struct VirtualService {
     /// Metadata.
     pub meta: Meta,
     /// Hosts (FQDNs after short-name resolution).
@@ -468,7 +469,7 @@ pub struct VirtualService {
 
 impl VirtualService {
     /// `model.UseGatewaySemantics`: the route-semantics annotation is `gateway`.
-    pub fn gateway_semantics(&self) -> bool {
+    pub(crate) fn gateway_semantics(&self) -> bool {
         self.meta
             .annotations
             .get(ROUTE_SEMANTICS)
@@ -477,7 +478,7 @@ impl VirtualService {
     }
 
     /// The gateways this VS binds to (`getGatewayNames`: none means `mesh`).
-    pub fn gateway_names(&self) -> Vec<String> {
+    pub(crate) fn gateway_names(&self) -> Vec<String> {
         if self.gateways.is_empty() {
             vec!["mesh".to_string()]
         } else {
@@ -486,7 +487,7 @@ impl VirtualService {
     }
 
     /// The spec as JSON (the user's as written, or the generated one).
-    pub fn spec_json(&self) -> Value {
+    pub(crate) fn spec_json(&self) -> Value {
         if let Some(r) = &self.raw_spec {
             return r.clone();
         }
@@ -503,7 +504,7 @@ impl VirtualService {
     }
 
     /// Parses a user VirtualService (no short-name resolution yet).
-    pub fn from_obj(o: Obj<'_>) -> VirtualService {
+    pub(crate) fn from_obj(o: Obj<'_>) -> VirtualService {
         let spec = o.spec();
         VirtualService {
             meta: Meta::from_obj(o),
@@ -546,7 +547,7 @@ fn percent_of(v: Option<&Value>) -> Option<Percent> {
 }
 
 /// Parses one user `HTTPRoute`.
-pub fn http_route_from(r: &Value) -> HttpRoute {
+pub(super) fn http_route_from(r: &Value) -> HttpRoute {
     let matches = arr_at(r, &["match"])
         .iter()
         .map(|m| HttpMatch {
@@ -643,7 +644,7 @@ pub fn http_route_from(r: &Value) -> HttpRoute {
 
 /// One `Server` of an Istio Gateway.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Server {
+pub(crate) struct Server {
     /// Port.
     pub port: ServerPort,
     /// `ns/host` patterns (a bare host means `*/host`).
@@ -652,7 +653,7 @@ pub struct Server {
 
 /// A server's `Port`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ServerPort {
+pub(crate) struct ServerPort {
     /// Port number.
     pub number: u32,
     /// Upper-case protocol (HTTP, HTTPS, TCP, TLS).
@@ -663,7 +664,7 @@ pub struct ServerPort {
 
 /// An Istio Gateway.
 #[derive(Debug, Clone, PartialEq)]
-pub struct IstioGateway {
+pub(crate) struct IstioGateway {
     /// Metadata.
     pub meta: Meta,
     /// Workload selector (user Gateways).
@@ -678,7 +679,7 @@ pub struct IstioGateway {
 
 impl IstioGateway {
     /// Parses a user `networking.istio.io` Gateway.
-    pub fn from_obj(o: Obj<'_>) -> IstioGateway {
+    pub(crate) fn from_obj(o: Obj<'_>) -> IstioGateway {
         let spec = o.spec();
         IstioGateway {
             meta: Meta::from_obj(o),
@@ -702,7 +703,7 @@ impl IstioGateway {
     }
 
     /// The spec as JSON.
-    pub fn spec_json(&self) -> Value {
+    pub(crate) fn spec_json(&self) -> Value {
         if let Some(r) = &self.raw_spec {
             return r.clone();
         }
@@ -712,7 +713,7 @@ impl IstioGateway {
 
 /// A DestinationRule (only what routing needs: subsets).
 #[derive(Debug, Clone, PartialEq)]
-pub struct DestinationRule {
+pub(crate) struct DestinationRule {
     /// Metadata.
     pub meta: Meta,
     /// `host` (FQDN after resolution).
@@ -727,7 +728,7 @@ pub struct DestinationRule {
 
 impl DestinationRule {
     /// Parses a DestinationRule.
-    pub fn from_obj(o: Obj<'_>) -> DestinationRule {
+    pub(crate) fn from_obj(o: Obj<'_>) -> DestinationRule {
         let spec = o.spec();
         DestinationRule {
             meta: Meta::from_obj(o),
@@ -789,5 +790,19 @@ mod tests {
         assert_eq!(r.route[0].weight, 0);
         let abort = r.fault.unwrap().abort.unwrap();
         assert_eq!(abort.http_status, 500);
+    }
+
+    /// A regex StringMatch is an Envoy `safe_regex`: a full match, and it renders (configz) as
+    /// the pattern written.
+    #[test]
+    fn regex_string_match_is_a_full_match() {
+        let m = StringMatch::from_value(&json!({"regex": "/v[0-9]+"})).unwrap();
+        assert!(m.matches("/v12"));
+        assert!(!m.matches("/v12/x"));
+        assert!(!m.matches("x/v12"));
+        assert_eq!(
+            serde_json::to_value(&m).unwrap(),
+            json!({"regex": "/v[0-9]+"})
+        );
     }
 }

@@ -112,12 +112,12 @@ impl Default for PropagationProfile {
 
 impl PropagationProfile {
     /// The debounce as a duration.
-    pub fn debounce(&self) -> Duration {
+    pub(crate) fn debounce(&self) -> Duration {
         Duration::from_millis(self.debounce_ms)
     }
 
     /// When a change made now reaches a proxy, drawn from the profile; `None` means never.
-    pub fn delivery_delay(&self, rng: &mut impl rand::Rng) -> Option<Duration> {
+    pub(crate) fn delivery_delay(&self, rng: &mut impl rand::Rng) -> Option<Duration> {
         if self.never {
             return None;
         }
@@ -210,8 +210,9 @@ impl Default for Deviations {
 
 /// A profile value that cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ProfileError {
+pub(crate) enum ProfileError {
     /// The YAML did not parse or has an unknown field.
+    #[cfg(test)]
     #[error("invalid istio profile: {0}")]
     Parse(String),
     /// A Gateway API bundle the simulator does not know.
@@ -228,8 +229,10 @@ pub enum ProfileError {
 }
 
 impl IstioProfile {
-    /// Parses the `istio:` section on its own (the lead embeds [`IstioProfile`] in the whole profile).
-    pub fn from_yaml(yaml: &str) -> Result<Self, ProfileError> {
+    /// Parses the `istio:` section on its own, for tests of this section alone (the whole
+    /// profile embeds [`IstioProfile`]).
+    #[cfg(test)]
+    pub(crate) fn from_yaml(yaml: &str) -> Result<Self, ProfileError> {
         let p: IstioProfile =
             serde_saphyr::from_str(yaml).map_err(|e| ProfileError::Parse(e.to_string()))?;
         p.validate()?;
@@ -237,7 +240,7 @@ impl IstioProfile {
     }
 
     /// Checks the values serde cannot.
-    pub fn validate(&self) -> Result<(), ProfileError> {
+    pub(crate) fn validate(&self) -> Result<(), ProfileError> {
         let v = self.gateway_api_version();
         if !super::crds::GATEWAY_API_BUNDLES.contains(&v) {
             return Err(ProfileError::GatewayApiVersion(
@@ -286,7 +289,7 @@ impl IstioProfile {
     }
 
     /// The Gateway API bundle version in effect (explicit, or the one paired with the Istio version).
-    pub fn gateway_api_version(&self) -> &str {
+    pub(crate) fn gateway_api_version(&self) -> &str {
         match &self.gateway_api.version {
             Some(v) => v.as_str(),
             None => self.version.rules().paired_gateway_api,
@@ -294,7 +297,7 @@ impl IstioProfile {
     }
 
     /// Whether the proxy `<pod>.<namespace>` is the profile's stale proxy.
-    pub fn is_stale_proxy(&self, namespace: &str, pod_name: &str) -> bool {
+    pub(crate) fn is_stale_proxy(&self, namespace: &str, pod_name: &str) -> bool {
         match self
             .deviations
             .stale_proxy

@@ -13,7 +13,7 @@ use super::version::VersionRules;
 
 /// istiod's computed configuration.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PushContext {
+pub(crate) struct PushContext {
     /// The profile the push was computed with.
     pub profile: IstioProfile,
     /// The version's switches.
@@ -33,7 +33,7 @@ pub struct PushContext {
 
 /// `ResolveShortnameToFQDN` (pilot/pkg/model/config.go): a name without a dot gets
 /// `.<namespace>.svc.cluster.local`; `*`, IPs and dotted names are kept.
-pub fn resolve_shortname(h: &str, namespace: &str) -> String {
+pub(super) fn resolve_shortname(h: &str, namespace: &str) -> String {
     if h.is_empty() || h == "*" || h.contains('.') || h.contains(':') {
         return h.to_string();
     }
@@ -41,7 +41,7 @@ pub fn resolve_shortname(h: &str, namespace: &str) -> String {
 }
 
 /// `resolveGatewayName` (pilot/pkg/model/config.go).
-pub fn resolve_gateway_name(g: &str, namespace: &str) -> String {
+pub(super) fn resolve_gateway_name(g: &str, namespace: &str) -> String {
     if g == "mesh" {
         return g.to_string();
     }
@@ -85,7 +85,7 @@ fn resolve_vs(mut vs: VirtualService) -> VirtualService {
 }
 
 /// Computes istiod's view of a snapshot (cheap enough to redo on every change).
-pub fn compute(snapshot: &Snapshot, profile: &IstioProfile) -> PushContext {
+pub(crate) fn compute(snapshot: &Snapshot, profile: &IstioProfile) -> PushContext {
     let registry = Registry::from_snapshot(snapshot);
     let conversion = convert(snapshot, &registry, profile);
     let mut gateways = conversion.gateways.clone();

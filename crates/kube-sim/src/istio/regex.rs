@@ -1,294 +1,135 @@
-//! A small RE2-subset matcher for Envoy `safe_regex` (full-match) semantics.
+//! Envoy `safe_regex` matching: an RE2 pattern that must match the whole value (Envoy's
+//! `Regex::Utility::parseStdRegex`/`CompiledGoogleReMatcher` call `RE2::FullMatch`), compiled once
+//! when the configuration is read, with the `regex` crate. Also the webhook's check of a pattern
+//! (`validateStringMatchRegexp` / `validateStringRegexp`, pkg/config/validation/validation.go).
 //!
-//! Supports literals, `.`, classes (`[a-z]`, `[^/]`, `\d \w \s` and negations), groups (`(...)`,
-//! `(?:...)`), alternation, `* + ? {n} {n,} {n,m}` (lazy suffix accepted), and `^`/`$`. A pattern
-//! outside this subset, or a match that takes too many steps, matches nothing (documented as not
-//! modelled in `mod.rs`).
+//! # `regex` crate versus RE2
+//!
+//! Sources: RE2's syntax page (github.com/google/re2/wiki/Syntax) and the `regex` crate's syntax
+//! docs (docs.rs/regex, "Syntax"); Go's `regexp` (the webhook) follows RE2. Both engines run in
+//! linear time and agree on what Istio users write in `HTTPMatchRequest` and HTTPRoute
+//! `RegularExpression` matches: literals, `.`, classes with ranges and negation, `[[:alpha:]]`,
+//! `\pL`, groups `(…)`/`(?:…)`/`(?P<n>…)`, alternation, `* + ? {n} {n,} {n,m}` and their lazy
+//! forms, `^ $ \A \z \b`, and the flags `(?i) (?m) (?s) (?U)`. They differ here, and the
+//! simulator follows the `regex` crate:
+//! - `\d \w \s \b` are ASCII in RE2, Unicode-aware here (`\d` matches `٣`). Paths are
+//!   percent-encoded ASCII, so this shows only in header values with non-ASCII text.
+//! - RE2 accepts `\Q…\E` (literal text) and `\C` (any byte); here they are syntax errors, so
+//!   the webhook model denies a VirtualService Istio would admit.
+//! - RE2 caps a repeat count at 1000 (`a{1001}` is "invalid repeat count" in Go); here the only
+//!   cap is the compiled size (10 MiB), so `a{1001}` is accepted and `(a{1000}){1000}` refused.
+//! - Inside a class, `&&`, `--` and `~~` are set operations here and plain characters in RE2.
+//! - `(?x)` (verbose mode) exists only here.
+//! - Error texts: Go says e.g. ``error parsing regexp: missing closing ): `(` ``; the model keeps
+//!   Go's frame and puts the `regex` crate's description in it (`unclosed group`).
 
-#[derive(Debug, Clone)]
-enum Node {
-    Char(char),
-    Any,
-    Class(Vec<(char, char)>, bool),
-    Start,
-    End,
-    Concat(Vec<Node>),
-    Alt(Vec<Node>),
-    Repeat(Box<Node>, u32, Option<u32>),
+use std::fmt;
+
+use regex::Regex;
+use serde::Serialize;
+
+/// Istio's limit on a pattern's length, standing in for Envoy's RE2 program size limit
+/// (`validateStringRegexp`).
+const MAX_PATTERN_LEN: usize = 1024;
+
+/// A compiled `safe_regex` matcher. Equality and serialisation use the pattern as written.
+#[derive(Clone)]
+pub(crate) struct SafeRegex {
+    pattern: String,
+    /// `^(?:pattern)$`, or why the engine refused the pattern.
+    full: Result<Regex, String>,
 }
 
-struct Parser<'a> {
-    chars: Vec<char>,
-    pos: usize,
-    _src: &'a str,
-}
-
-impl Parser<'_> {
-    fn peek(&self) -> Option<char> {
-        self.chars.get(self.pos).copied()
-    }
-
-    fn alt(&mut self) -> Option<Node> {
-        let mut branches = vec![self.concat()?];
-        while self.peek() == Some('|') {
-            self.pos += 1;
-            branches.push(self.concat()?);
-        }
-        Some(if branches.len() == 1 {
-            branches.pop()?
-        } else {
-            Node::Alt(branches)
-        })
-    }
-
-    fn concat(&mut self) -> Option<Node> {
-        let mut items = vec![];
-        while let Some(c) = self.peek() {
-            if c == '|' || c == ')' {
-                break;
-            }
-            let atom = self.atom()?;
-            items.push(self.quantified(atom)?);
-        }
-        Some(Node::Concat(items))
-    }
-
-    fn number(&mut self) -> Option<u32> {
-        let start = self.pos;
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.pos += 1;
-        }
-        self.chars[start..self.pos]
-            .iter()
-            .collect::<String>()
-            .parse()
-            .ok()
-    }
-
-    fn quantified(&mut self, atom: Node) -> Option<Node> {
-        let (min, max) = match self.peek() {
-            Some('*') => (0, None),
-            Some('+') => (1, None),
-            Some('?') => (0, Some(1)),
-            Some('{') => {
-                self.pos += 1;
-                let min = self.number()?;
-                let max = if self.peek() == Some(',') {
-                    self.pos += 1;
-                    if self.peek() == Some('}') {
-                        None
-                    } else {
-                        Some(self.number()?)
-                    }
-                } else {
-                    Some(min)
-                };
-                if self.peek() != Some('}') || max.is_some_and(|m| m < min) || min > 1000 {
-                    return None;
-                }
-                (min, max)
-            }
-            _ => return Some(atom),
-        };
-        self.pos += 1;
-        if self.peek() == Some('?') {
-            self.pos += 1; // lazy: same match/no-match outcome for a full match
-        }
-        Some(Node::Repeat(Box::new(atom), min, max))
-    }
-
-    fn escape_class(c: char) -> Option<(Vec<(char, char)>, bool)> {
-        let digits = vec![('0', '9')];
-        let word = vec![('0', '9'), ('A', 'Z'), ('a', 'z'), ('_', '_')];
-        let space = vec![(' ', ' '), ('\t', '\r')];
-        Some(match c {
-            'd' => (digits, false),
-            'D' => (digits, true),
-            'w' => (word, false),
-            'W' => (word, true),
-            's' => (space, false),
-            'S' => (space, true),
-            _ => return None,
-        })
-    }
-
-    fn escaped_char(c: char) -> Option<char> {
-        match c {
-            'n' => Some('\n'),
-            't' => Some('\t'),
-            'r' => Some('\r'),
-            c if c.is_ascii_punctuation() => Some(c),
-            _ => None,
+impl SafeRegex {
+    /// Compiles `pattern` for full matches. A pattern the engine refuses is kept with its error
+    /// and matches nothing: Envoy NACKs a route configuration holding it and keeps serving the
+    /// previous one (istio/istio#49993 for HTTPRoutes, which nothing validates); the simulator
+    /// only drops the match. VirtualServices never get here with one: the webhook denies them.
+    pub(crate) fn new(pattern: &str) -> Self {
+        Self {
+            pattern: pattern.to_string(),
+            full: compile_full(pattern),
         }
     }
 
-    fn atom(&mut self) -> Option<Node> {
-        let c = self.peek()?;
-        self.pos += 1;
-        Some(match c {
-            '.' => Node::Any,
-            '^' => Node::Start,
-            '$' => Node::End,
-            '(' => {
-                if self.chars.get(self.pos..self.pos + 2) == Some(&['?', ':']) {
-                    self.pos += 2;
-                } else if self.peek() == Some('?') {
-                    return None; // named groups and flags are not modelled
-                }
-                let inner = self.alt()?;
-                if self.peek() != Some(')') {
-                    return None;
-                }
-                self.pos += 1;
-                inner
-            }
-            '[' => self.class()?,
-            '\\' => {
-                let e = self.peek()?;
-                self.pos += 1;
-                if let Some((ranges, neg)) = Self::escape_class(e) {
-                    Node::Class(ranges, neg)
-                } else {
-                    Node::Char(Self::escaped_char(e)?)
-                }
-            }
-            '*' | '+' | '?' | '{' | ')' => return None,
-            c => Node::Char(c),
-        })
+    /// The pattern as written in the configuration.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.pattern
     }
 
-    fn class(&mut self) -> Option<Node> {
-        let mut neg = false;
-        if self.peek() == Some('^') {
-            neg = true;
-            self.pos += 1;
-        }
-        let mut ranges = vec![];
-        let mut first = true;
-        loop {
-            let c = self.peek()?;
-            self.pos += 1;
-            if c == ']' && !first {
-                break;
-            }
-            first = false;
-            let lo = if c == '\\' {
-                let e = self.peek()?;
-                self.pos += 1;
-                if let Some((r, false)) = Self::escape_class(e) {
-                    ranges.extend(r);
-                    continue;
-                }
-                Self::escaped_char(e)?
-            } else {
-                c
-            };
-            if self.peek() == Some('-') && self.chars.get(self.pos + 1).is_some_and(|c| *c != ']') {
-                self.pos += 1;
-                let hi = self.peek()?;
-                self.pos += 1;
-                if hi < lo {
-                    return None;
-                }
-                ranges.push((lo, hi));
-            } else {
-                ranges.push((lo, lo));
-            }
-        }
-        Some(Node::Class(ranges, neg))
+    /// Whether the whole of `value` matches.
+    pub(crate) fn is_match(&self, value: &str) -> bool {
+        self.full.as_ref().is_ok_and(|re| re.is_match(value))
+    }
+
+    /// Why the engine refused the pattern, if it did.
+    #[cfg(test)]
+    pub(crate) fn error(&self) -> Option<&str> {
+        self.full.as_ref().err().map(String::as_str)
     }
 }
 
-struct Matcher<'a> {
-    input: &'a [char],
-    steps: u32,
+/// Checks the pattern alone first: wrapping an unbalanced pattern such as `a)|(b` would make it
+/// valid and change its meaning.
+fn compile_full(pattern: &str) -> Result<Regex, String> {
+    Regex::new(pattern).map_err(|e| describe(&e))?;
+    Regex::new(&format!("^(?:{pattern})$")).map_err(|e| describe(&e))
 }
 
-const MAX_STEPS: u32 = 200_000;
+/// The one-line description of a `regex` error (its last line; the others draw the pattern).
+fn describe(e: &regex::Error) -> String {
+    let text = e.to_string();
+    let last = text.lines().last().unwrap_or_default();
+    last.strip_prefix("error: ").unwrap_or(last).to_string()
+}
 
-impl Matcher<'_> {
-    fn m(&mut self, node: &Node, pos: usize, k: &mut dyn FnMut(&mut Self, usize) -> bool) -> bool {
-        self.steps += 1;
-        if self.steps > MAX_STEPS {
-            return false;
-        }
-        match node {
-            Node::Char(c) => self.input.get(pos) == Some(c) && k(self, pos + 1),
-            Node::Any => self.input.get(pos).is_some_and(|c| *c != '\n') && k(self, pos + 1),
-            Node::Class(ranges, neg) => match self.input.get(pos) {
-                Some(c) => {
-                    let inside = ranges.iter().any(|(lo, hi)| lo <= c && c <= hi);
-                    inside != *neg && k(self, pos + 1)
-                }
-                None => false,
-            },
-            Node::Start => pos == 0 && k(self, pos),
-            Node::End => pos == self.input.len() && k(self, pos),
-            Node::Concat(items) => self.seq(items, pos, k),
-            Node::Alt(branches) => branches.iter().any(|b| self.m(b, pos, k)),
-            Node::Repeat(inner, min, max) => self.rep(inner, *min, *max, 0, pos, k),
-        }
+/// The webhook's verdict on a regex `StringMatch` at `field` (`"uri"`, `"headers"`, ...):
+/// `validateStringMatchRegexp`, worded as Istio does.
+pub(crate) fn webhook_error(field: &str, pattern: &str) -> Option<String> {
+    let field = serde_json::Value::String(field.to_string());
+    if pattern.is_empty() {
+        return Some(format!("{field}: regex string match should not be empty"));
     }
-
-    fn seq(
-        &mut self,
-        items: &[Node],
-        pos: usize,
-        k: &mut dyn FnMut(&mut Self, usize) -> bool,
-    ) -> bool {
-        match items.split_first() {
-            None => k(self, pos),
-            Some((first, rest)) => self.m(first, pos, &mut |s: &mut Self, p| s.seq(rest, p, k)),
-        }
+    if pattern.len() > MAX_PATTERN_LEN {
+        return Some(format!(
+            "{field}: regex is too large, max length allowed is {MAX_PATTERN_LEN}"
+        ));
     }
+    let err = Regex::new(pattern).err()?;
+    Some(format!(
+        "{field}: error parsing regexp: {}: `{pattern}`; Istio uses RE2 style regex-based match \
+         (https://github.com/google/re2/wiki/Syntax)",
+        describe(&err)
+    ))
+}
 
-    fn rep(
-        &mut self,
-        inner: &Node,
-        min: u32,
-        max: Option<u32>,
-        count: u32,
-        pos: usize,
-        k: &mut dyn FnMut(&mut Self, usize) -> bool,
-    ) -> bool {
-        if max.is_none_or(|m| count < m) {
-            let more = self.m(inner, pos, &mut |s: &mut Self, p| {
-                // A zero-width iteration cannot make progress; stop repeating.
-                p != pos && s.rep(inner, min, max, count + 1, p, k)
-            });
-            if more {
-                return true;
-            }
-        }
-        count >= min && k(self, pos)
+impl fmt::Debug for SafeRegex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SafeRegex").field(&self.pattern).finish()
     }
 }
 
-/// Whether `input` fully matches the RE2 `pattern` (within the supported subset).
-pub fn full_match(pattern: &str, input: &str) -> bool {
-    let mut p = Parser {
-        chars: pattern.chars().collect(),
-        pos: 0,
-        _src: pattern,
-    };
-    let Some(node) = p.alt() else {
-        return false;
-    };
-    if p.pos != p.chars.len() {
-        return false;
+impl PartialEq for SafeRegex {
+    fn eq(&self, other: &Self) -> bool {
+        self.pattern == other.pattern
     }
-    let input: Vec<char> = input.chars().collect();
-    let len = input.len();
-    let mut m = Matcher {
-        input: &input,
-        steps: 0,
-    };
-    m.m(&node, 0, &mut |_, p| p == len)
+}
+
+impl Eq for SafeRegex {}
+
+impl Serialize for SafeRegex {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.pattern)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn full_match(pattern: &str, input: &str) -> bool {
+        SafeRegex::new(pattern).is_match(input)
+    }
 
     #[test]
     fn basics() {
@@ -304,5 +145,60 @@ mod tests {
         assert!(!full_match("a{2,1}", "aa"));
         assert!(full_match("(a*)*b", "aaab"));
         assert!(!full_match("(a*)*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+    }
+
+    /// The full match is of the whole pattern: alternation does not escape the anchors, and an
+    /// unbalanced pattern is not made valid by the wrapping group.
+    #[test]
+    fn anchoring_is_of_the_whole_pattern() {
+        assert!(!full_match("/a|/b", "/a/x"));
+        assert!(full_match("/a|/b", "/b"));
+        let wrapped = SafeRegex::new("a)|(b");
+        assert_eq!(wrapped.error(), Some("unopened group"));
+        assert!(!wrapped.is_match("a)|(b"));
+    }
+
+    /// Linear time: what defeated the old backtracking matcher's step limit now just matches.
+    #[test]
+    fn no_catastrophic_backtracking() {
+        let long = format!("{}b", "a".repeat(20_000));
+        assert!(full_match("(a*)*b", &long));
+        assert!(full_match("(a|aa)+b", &long));
+    }
+
+    #[test]
+    fn refused_patterns_match_nothing_and_say_why() {
+        for (p, why) in [
+            ("(", "unclosed group"),
+            (
+                "(?=x)",
+                "look-around, including look-ahead and look-behind, is not supported",
+            ),
+            (r"\Qa\E", "unrecognized escape sequence"),
+        ] {
+            let re = SafeRegex::new(p);
+            assert_eq!(re.error(), Some(why), "{p}");
+            assert!(!re.is_match(p));
+        }
+    }
+
+    #[test]
+    fn webhook_messages() {
+        assert_eq!(webhook_error("uri", "/a.*"), None);
+        assert_eq!(
+            webhook_error("uri", "").as_deref(),
+            Some(r#""uri": regex string match should not be empty"#)
+        );
+        assert_eq!(
+            webhook_error("headers", &"a".repeat(1025)).as_deref(),
+            Some(r#""headers": regex is too large, max length allowed is 1024"#)
+        );
+        assert_eq!(
+            webhook_error("uri", "/(").as_deref(),
+            Some(
+                "\"uri\": error parsing regexp: unclosed group: `/(`; Istio uses RE2 style \
+                 regex-based match (https://github.com/google/re2/wiki/Syntax)"
+            )
+        );
     }
 }

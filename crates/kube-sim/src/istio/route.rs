@@ -22,13 +22,13 @@ use super::select::{self, BuiltRoute};
 use super::snapshot::{GATEWAY_GROUP, Snapshot, arr_at, str_at};
 
 /// The body of every fault abort (`fault_filter.cc` `sendLocalReply(..., "fault filter abort", ...)`).
-pub const ABORT_BODY: &str = "fault filter abort";
+pub(crate) const ABORT_BODY: &str = "fault filter abort";
 /// The body of Envoy's 503 without endpoints.
-pub const NO_HEALTHY_UPSTREAM: &str = "no healthy upstream";
+pub(crate) const NO_HEALTHY_UPSTREAM: &str = "no healthy upstream";
 
 /// Where a request comes from.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// A pod with an injected sidecar: its outbound Envoy handles the request.
     Sidecar {
         /// Pod namespace.
@@ -54,7 +54,7 @@ pub enum Origin {
 
 /// Where DNS sent the connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// A Service's cluster IP and port.
     Service {
         /// Namespace.
@@ -86,7 +86,7 @@ pub enum Target {
 
 /// The request line and headers.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RequestHead {
+pub(crate) struct RequestHead {
     /// The Host header (may include `:port`).
     pub authority: String,
     /// Where the connection goes.
@@ -101,7 +101,7 @@ pub struct RequestHead {
 
 /// Header edits to apply in order: remove, then set (overwrite), then append.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct HeaderEdits {
+pub(crate) struct HeaderEdits {
     /// Names to remove (lower case).
     pub remove: Vec<String>,
     /// Overwrite or create.
@@ -127,7 +127,7 @@ impl HeaderEdits {
     }
 
     /// Applies the edits to a header list.
-    pub fn apply(&self, headers: &mut Vec<(String, String)>) {
+    pub(crate) fn apply(&self, headers: &mut Vec<(String, String)>) {
         headers.retain(|(k, _)| !self.remove.contains(&k.to_ascii_lowercase()));
         for (k, v) in &self.set {
             headers.retain(|(h, _)| !h.eq_ignore_ascii_case(k));
@@ -139,7 +139,7 @@ impl HeaderEdits {
 
 /// What the response's `server` header is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ServerHeader {
+pub(crate) enum ServerHeader {
     /// Envoy overwrites it with this value.
     Overwrite(&'static str),
     /// The upstream application's own header passes through.
@@ -148,7 +148,7 @@ pub enum ServerHeader {
 
 /// A request forwarded to a pod.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Forward {
+pub(crate) struct Forward {
     /// Fault delay before forwarding.
     pub delay: Option<Duration>,
     /// The pod (namespace, name).
@@ -176,7 +176,7 @@ pub struct Forward {
 
 /// The outcome of routing one request.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// The fault filter aborted the request: body exactly [`ABORT_BODY`], `text/plain`.
     Abort {
         /// Status (the VS's `httpStatus`, or the profile's deviation).
@@ -220,7 +220,7 @@ pub enum Decision {
 
 /// DNS as a pod in `client_namespace` sees it (search path `<ns>.svc.cluster.local svc.cluster.local
 /// cluster.local`), plus Gateway status addresses. `port` is the URL's port.
-pub fn resolve_host(
+pub(crate) fn resolve_host(
     snapshot: &Snapshot,
     client_namespace: &str,
     host: &str,
@@ -539,7 +539,12 @@ fn pick_endpoint(
 }
 
 /// Routes one request. Deterministic given the rng.
-pub fn route(push: &PushContext, from: &Origin, req: &RequestHead, rng: &mut impl Rng) -> Decision {
+pub(crate) fn route(
+    push: &PushContext,
+    from: &Origin,
+    req: &RequestHead,
+    rng: &mut impl Rng,
+) -> Decision {
     match from {
         Origin::GatewayProxy {
             namespace,

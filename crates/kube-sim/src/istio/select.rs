@@ -10,7 +10,7 @@ use super::push::PushContext;
 /// `PushContext.VirtualServicesForGateway` (pilot/pkg/model/push_context.go, consumer override from 1.19):
 /// VSes exported only to the proxy's namespace, then those exported to it, then public ones with
 /// gateway-semantics VSes from the proxy's namespace first; within a group, creation order.
-pub fn virtual_services_for_gateway<'a>(
+pub(super) fn virtual_services_for_gateway<'a>(
     push: &'a PushContext,
     proxy_ns: &str,
     gateway: &str,
@@ -54,7 +54,7 @@ pub fn virtual_services_for_gateway<'a>(
 
 /// A route as built for one listener port and gateway, with the matches that survived filtering.
 #[derive(Debug, Clone)]
-pub struct BuiltRoute<'a> {
+pub(super) struct BuiltRoute<'a> {
     /// The VirtualService it came from.
     pub vs: &'a VirtualService,
     /// The route.
@@ -65,7 +65,7 @@ pub struct BuiltRoute<'a> {
 
 impl BuiltRoute<'_> {
     /// `IsCatchAllRoute` (route.go): prefix `/` or regex `.*` with no header or query matches.
-    pub fn is_catch_all(&self) -> bool {
+    pub(super) fn is_catch_all(&self) -> bool {
         use super::model::StringMatch;
         match self.matches.as_slice() {
             [] => true,
@@ -73,7 +73,7 @@ impl BuiltRoute<'_> {
                 let path_all = match &m.uri {
                     None => true,
                     Some(StringMatch::Prefix(p)) => p == "/",
-                    Some(StringMatch::Regex(r)) => r == ".*",
+                    Some(StringMatch::Regex(r)) => r.as_str() == ".*",
                     Some(StringMatch::Exact(_)) => false,
                 };
                 path_all
@@ -90,7 +90,11 @@ impl BuiltRoute<'_> {
 
 /// `BuildHTTPRoutesForVirtualService` (route.go): keep matches for this port and gateway; drop routes
 /// whose matches all go.
-pub fn build_routes<'a>(vs: &'a VirtualService, port: u16, gateway: &str) -> Vec<BuiltRoute<'a>> {
+pub(super) fn build_routes<'a>(
+    vs: &'a VirtualService,
+    port: u16,
+    gateway: &str,
+) -> Vec<BuiltRoute<'a>> {
     let mut out = vec![];
     for r in &vs.http {
         if r.matches.is_empty() {
@@ -121,7 +125,7 @@ pub fn build_routes<'a>(vs: &'a VirtualService, port: u16, gateway: &str) -> Vec
 /// The VirtualService a sidecar uses for a Service port, if any (`BuildSidecarVirtualHostWrapper`,
 /// `buildSidecarVirtualHostsForVirtualService` in route.go; a later VS for the same host:port is
 /// dropped as "duplicate domain from virtual service" in httproute.go).
-pub fn sidecar_virtual_service<'a>(
+pub(super) fn sidecar_virtual_service<'a>(
     push: &'a PushContext,
     proxy_ns: &str,
     svc: &ServiceInfo,
@@ -158,7 +162,7 @@ pub fn sidecar_virtual_service<'a>(
 
 /// One virtual host of a gateway's route configuration `http.<port>`.
 #[derive(Debug, Clone)]
-pub struct GatewayVhost<'a> {
+pub(super) struct GatewayVhost<'a> {
     /// The domain (the VS host ∩ server host).
     pub domain: String,
     /// Routes in order, catch-alls last.
@@ -168,7 +172,7 @@ pub struct GatewayVhost<'a> {
 /// The gateway servers bound to a gateway pod on a port: generated Gateways whose gateway-service is a
 /// Service selecting the pod, and user Gateways whose selector matches its labels
 /// (`mergeGateways` in push_context.go).
-pub fn gateways_for_proxy<'a>(
+pub(super) fn gateways_for_proxy<'a>(
     push: &'a PushContext,
     pod_ns: &str,
     pod_labels: &std::collections::BTreeMap<String, String>,
@@ -200,7 +204,7 @@ pub fn gateways_for_proxy<'a>(
 /// `buildGatewayHTTPRouteConfig` (pilot/pkg/networking/core/gateway.go): every VS bound to a server on
 /// this port whose hosts intersect the server's is appended to that host's virtual host; then
 /// `SortVHostRoutes` moves catch-alls last. `None` when no HTTP server listens on the port.
-pub fn gateway_vhosts<'a>(
+pub(super) fn gateway_vhosts<'a>(
     push: &'a PushContext,
     proxy_ns: &str,
     gateways: &[&'a IstioGateway],

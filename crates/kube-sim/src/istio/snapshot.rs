@@ -9,20 +9,20 @@ use std::sync::Arc;
 use serde_json::Value;
 
 /// API group of Gateway API objects.
-pub const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
+pub(super) const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
 /// API group of Istio networking objects.
-pub const NETWORKING_GROUP: &str = "networking.istio.io";
+pub(super) const NETWORKING_GROUP: &str = "networking.istio.io";
 
 /// A set of Kubernetes objects of any kind, as the API server stores them.
 #[derive(Debug, Clone, Default)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     objects: Vec<Arc<Value>>,
     by_kind: HashMap<(String, String), Vec<usize>>,
 }
 
 impl Snapshot {
     /// Indexes the objects by API group and kind (objects without a kind are ignored).
-    pub fn new(objects: impl IntoIterator<Item = Arc<Value>>) -> Self {
+    pub(crate) fn new(objects: impl IntoIterator<Item = Arc<Value>>) -> Self {
         let mut s = Snapshot::default();
         for o in objects {
             let kind = str_at(&o, &["kind"]).to_string();
@@ -40,7 +40,11 @@ impl Snapshot {
     }
 
     /// All objects of one group and kind (group `""` is the core group), in insertion order.
-    pub fn list<'a>(&'a self, group: &str, kind: &str) -> impl Iterator<Item = Obj<'a>> + 'a {
+    pub(crate) fn list<'a>(
+        &'a self,
+        group: &str,
+        kind: &str,
+    ) -> impl Iterator<Item = Obj<'a>> + 'a {
         let idx: &'a [usize] = self
             .by_kind
             .get(&(group.to_string(), kind.to_string()))
@@ -50,7 +54,7 @@ impl Snapshot {
     }
 
     /// One object by group, kind, namespace and name.
-    pub fn get<'a>(
+    pub(crate) fn get<'a>(
         &'a self,
         group: &str,
         kind: &str,
@@ -61,32 +65,34 @@ impl Snapshot {
             .find(|o| o.name() == name && o.namespace() == namespace)
     }
 
+    #[cfg(test)]
     /// The labels of a namespace (empty if it does not exist).
-    pub fn namespace_labels(&self, namespace: &str) -> BTreeMap<String, String> {
+    pub(crate) fn namespace_labels(&self, namespace: &str) -> BTreeMap<String, String> {
         self.list("", "Namespace")
             .find(|o| o.name() == namespace)
             .map(|o| o.labels())
             .unwrap_or_default()
     }
 
+    #[cfg(test)]
     /// Every object, in insertion order.
-    pub fn all(&self) -> impl Iterator<Item = Obj<'_>> {
+    pub(crate) fn all(&self) -> impl Iterator<Item = Obj<'_>> {
         self.objects.iter().map(|o| Obj(o))
     }
 }
 
 /// The group of an `apiVersion` (`apps/v1` → `apps`, `v1` → `""`).
-pub fn group_of(api_version: &str) -> &str {
+pub(super) fn group_of(api_version: &str) -> &str {
     api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
 }
 
 /// The string at a path, or `""`.
-pub fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
+pub(super) fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
     at(v, path).and_then(Value::as_str).unwrap_or("")
 }
 
 /// The value at a path of object keys.
-pub fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+pub(super) fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
     let mut cur = v;
     for p in path {
         cur = cur.as_object()?.get(*p)?;
@@ -95,7 +101,7 @@ pub fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
 }
 
 /// The array at a path, or an empty slice.
-pub fn arr_at<'a>(v: &'a Value, path: &[&str]) -> &'a [Value] {
+pub(super) fn arr_at<'a>(v: &'a Value, path: &[&str]) -> &'a [Value] {
     at(v, path)
         .and_then(Value::as_array)
         .map(|a| a.as_slice())
@@ -103,7 +109,7 @@ pub fn arr_at<'a>(v: &'a Value, path: &[&str]) -> &'a [Value] {
 }
 
 /// A string map (labels, selectors); non-string values are skipped.
-pub fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
+pub(super) fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
     v.and_then(Value::as_object)
         .map(|m| {
             m.iter()
@@ -114,7 +120,7 @@ pub fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
 }
 
 /// A list of strings; non-string entries are skipped.
-pub fn string_list(v: Option<&Value>) -> Vec<String> {
+pub(super) fn string_list(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
         .map(|a| {
             a.iter()
@@ -125,7 +131,7 @@ pub fn string_list(v: Option<&Value>) -> Vec<String> {
 }
 
 /// An integer that may be given as a number or a numeric string.
-pub fn int_of(v: Option<&Value>) -> Option<i64> {
+pub(super) fn int_of(v: Option<&Value>) -> Option<i64> {
     match v? {
         Value::Number(n) => n
             .as_i64()
@@ -136,7 +142,7 @@ pub fn int_of(v: Option<&Value>) -> Option<i64> {
 }
 
 /// Parses an RFC 3339 timestamp to Unix seconds (0 when absent or invalid).
-pub fn parse_time(s: &str) -> i64 {
+pub(super) fn parse_time(s: &str) -> i64 {
     s.parse::<jiff::Timestamp>()
         .map(|t| t.as_second())
         .unwrap_or(0)
@@ -144,65 +150,65 @@ pub fn parse_time(s: &str) -> i64 {
 
 /// A borrowed Kubernetes object with lenient accessors.
 #[derive(Debug, Clone, Copy)]
-pub struct Obj<'a>(pub &'a Value);
+pub(crate) struct Obj<'a>(pub &'a Value);
 
 impl<'a> Obj<'a> {
     /// The raw object.
-    pub fn value(&self) -> &'a Value {
+    pub(crate) fn value(&self) -> &'a Value {
         self.0
     }
     /// `metadata.name`.
-    pub fn name(&self) -> &'a str {
+    pub(crate) fn name(&self) -> &'a str {
         str_at(self.0, &["metadata", "name"])
     }
     /// `metadata.namespace`.
-    pub fn namespace(&self) -> &'a str {
+    pub(crate) fn namespace(&self) -> &'a str {
         str_at(self.0, &["metadata", "namespace"])
     }
     /// `metadata.uid`.
-    pub fn uid(&self) -> &'a str {
+    pub(crate) fn uid(&self) -> &'a str {
         str_at(self.0, &["metadata", "uid"])
     }
     /// `metadata.resourceVersion`.
-    pub fn resource_version(&self) -> &'a str {
+    pub(crate) fn resource_version(&self) -> &'a str {
         str_at(self.0, &["metadata", "resourceVersion"])
     }
     /// `metadata.generation` (0 when absent).
-    pub fn generation(&self) -> i64 {
+    pub(crate) fn generation(&self) -> i64 {
         int_of(at(self.0, &["metadata", "generation"])).unwrap_or(0)
     }
     /// `metadata.creationTimestamp` in Unix seconds (Kubernetes keeps 1 s resolution).
-    pub fn creation(&self) -> i64 {
+    pub(crate) fn creation(&self) -> i64 {
         parse_time(self.creation_raw())
     }
     /// `metadata.creationTimestamp` as written.
-    pub fn creation_raw(&self) -> &'a str {
+    pub(crate) fn creation_raw(&self) -> &'a str {
         str_at(self.0, &["metadata", "creationTimestamp"])
     }
     /// `metadata.labels`.
-    pub fn labels(&self) -> BTreeMap<String, String> {
+    pub(crate) fn labels(&self) -> BTreeMap<String, String> {
         string_map(at(self.0, &["metadata", "labels"]))
     }
     /// `metadata.annotations`.
-    pub fn annotations(&self) -> BTreeMap<String, String> {
+    pub(crate) fn annotations(&self) -> BTreeMap<String, String> {
         string_map(at(self.0, &["metadata", "annotations"]))
     }
     /// One annotation.
-    pub fn annotation(&self, key: &str) -> Option<&'a str> {
+    pub(crate) fn annotation(&self, key: &str) -> Option<&'a str> {
         at(self.0, &["metadata", "annotations", key]).and_then(Value::as_str)
     }
     /// `spec` (Null when absent).
-    pub fn spec(&self) -> &'a Value {
+    pub(crate) fn spec(&self) -> &'a Value {
         at(self.0, &["spec"]).unwrap_or(&Value::Null)
     }
     /// Whether `metadata.deletionTimestamp` is set.
-    pub fn deleting(&self) -> bool {
+    pub(crate) fn deleting(&self) -> bool {
         at(self.0, &["metadata", "deletionTimestamp"]).is_some_and(|v| !v.is_null())
     }
 }
 
 /// Kubernetes label-selector semantics for `matchLabels` / a plain selector map.
-pub fn labels_match(
+pub(super) fn labels_match(
     selector: &BTreeMap<String, String>,
     labels: &BTreeMap<String, String>,
 ) -> bool {
@@ -210,7 +216,7 @@ pub fn labels_match(
 }
 
 /// A `metav1.LabelSelector` (`matchLabels` and `matchExpressions`); an invalid selector matches nothing.
-pub fn label_selector_matches(selector: &Value, labels: &BTreeMap<String, String>) -> bool {
+pub(super) fn label_selector_matches(selector: &Value, labels: &BTreeMap<String, String>) -> bool {
     let ml = string_map(at(selector, &["matchLabels"]));
     if !labels_match(&ml, labels) {
         return false;

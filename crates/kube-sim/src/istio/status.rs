@@ -18,7 +18,7 @@ use super::snapshot::{GATEWAY_GROUP, Snapshot, arr_at, str_at};
 
 /// One status to write.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StatusUpdate {
+pub(crate) struct StatusUpdate {
     /// `gateway.networking.k8s.io/v1`.
     pub api_version: String,
     /// GatewayClass, Gateway or HTTPRoute.
@@ -438,7 +438,7 @@ fn route_status(s: &Snapshot, r: &RouteReport, now: &str) -> Value {
 }
 
 /// Every status istiod would write for this push. `now` is the RFC 3339 time used for new transitions.
-pub fn statuses(push: &PushContext, snapshot: &Snapshot, now: &str) -> Vec<StatusUpdate> {
+pub(crate) fn statuses(push: &PushContext, snapshot: &Snapshot, now: &str) -> Vec<StatusUpdate> {
     let mut out = vec![];
     for (name, generation) in &push.conversion.classes {
         let existing = snapshot

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::version::IstioVersion;
 
 /// The xDS types istiod tracks per proxy.
-pub const TYPE_URLS: [(&str, &str); 4] = [
+pub(crate) const TYPE_URLS: [(&str, &str); 4] = [
     (
         "cluster",
         "type.googleapis.com/envoy.config.cluster.v3.Cluster",
@@ -29,7 +29,7 @@ pub const TYPE_URLS: [(&str, &str); 4] = [
 
 /// One xDS type's state on one proxy.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct XdsState {
+pub(crate) struct XdsState {
     /// The last nonce sent (`<pushVersion><uuid>`), empty when nothing was sent.
     pub nonce_sent: String,
     /// The last nonce the proxy acked.
@@ -38,9 +38,10 @@ pub struct XdsState {
     pub last_sent: String,
 }
 
+#[cfg(test)]
 /// What `istioctl proxy-status` shows for one type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyncStatus {
+pub(crate) enum SyncStatus {
     /// The last push was acked.
     Synced,
     /// A push is in flight or was never acked.
@@ -49,9 +50,10 @@ pub enum SyncStatus {
     NotSent,
 }
 
+#[cfg(test)]
 impl SyncStatus {
     /// The word `istioctl proxy-status` prints.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SyncStatus::Synced => "SYNCED",
             SyncStatus::Stale => "STALE",
@@ -60,9 +62,10 @@ impl SyncStatus {
     }
 }
 
+#[cfg(test)]
 impl XdsState {
     /// `statusgen.go`: NOT_SENT, SYNCED (acked == sent) or STALE.
-    pub fn status(&self) -> SyncStatus {
+    pub(crate) fn status(&self) -> SyncStatus {
         if self.nonce_sent.is_empty() {
             SyncStatus::NotSent
         } else if self.nonce_acked == self.nonce_sent {
@@ -75,7 +78,7 @@ impl XdsState {
 
 /// One connected proxy.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProxySync {
+pub(crate) struct ProxySync {
     /// `<pod>.<namespace>`.
     pub proxy_id: String,
     /// `sidecar` or `router`.
@@ -85,7 +88,7 @@ pub struct ProxySync {
 }
 
 /// A nonce for a push: `<pushVersion><uuid>` where pushVersion is `<RFC3339>/<counter>`.
-pub fn nonce(push_time: &str, counter: u64, rng: &mut impl rand::Rng) -> String {
+pub(crate) fn nonce(push_time: &str, counter: u64, rng: &mut impl rand::Rng) -> String {
     let b: [u8; 16] = rng.random();
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!(
@@ -99,7 +102,7 @@ pub fn nonce(push_time: &str, counter: u64, rng: &mut impl rand::Rng) -> String 
 }
 
 /// The `/debug/syncz` body: a JSON array of `SyncStatus` objects.
-pub fn syncz(proxies: &[ProxySync], v: &IstioVersion) -> Value {
+pub(crate) fn syncz(proxies: &[ProxySync], v: &IstioVersion) -> Value {
     let with_resources = v.minor >= 24;
     let list: Vec<Value> = proxies
         .iter()

@@ -18,7 +18,7 @@ use super::version::{IstioVersion, KUBERNETES_GATEWAY_NAME};
 /// The webhook refused the object.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("admission webhook \"validation.istio.io\" denied the request: {reason}")]
-pub struct Denial {
+pub(crate) struct Denial {
     /// `configuration is invalid: ...` (what follows the webhook prefix).
     pub reason: String,
 }
@@ -71,7 +71,7 @@ impl Errs {
 }
 
 /// `labels.IsDNS1123Label`.
-pub fn is_dns1123_label(s: &str) -> bool {
+pub(super) fn is_dns1123_label(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b.len() <= 63
@@ -278,6 +278,9 @@ fn validate_http_route(
     } else if routes.is_empty() && !has("delegate") && !has("directResponse") {
         errs.push("HTTP route, redirect or direct_response is required");
     }
+    for m in arr_at(r, &["match"]) {
+        validate_match_regexes(m, errs);
+    }
     if let Some(f) = at(r, &["fault"]).filter(|f| !f.is_null()) {
         validate_fault(f, errs, warnings);
     }
@@ -314,6 +317,42 @@ fn validate_http_route(
         sub.push("total destination weight = 0");
     }
     errs.extend(sub);
+}
+
+/// The regex checks of `validateHTTPRouteMatchRequest` (virtualservice.go), in its order: every
+/// `regex` StringMatch must be a non-empty RE2 pattern of at most 1024 bytes. Header names are
+/// visited in sorted order (Go's map order is random). A `withoutHeaders` regex of `*` is not a
+/// regex but Istio's "header present" spelling, so it is skipped as Istio does.
+fn validate_match_regexes(m: &Value, errs: &mut Errs) {
+    let mut check = |field: &str, sm: Option<&Value>| {
+        if let Some(pattern) = sm.and_then(|sm| at(sm, &["regex"])).and_then(Value::as_str)
+            && let Some(e) = super::regex::webhook_error(field, pattern)
+        {
+            errs.push(e);
+        }
+    };
+    let by_name = |key: &str| {
+        let mut entries: Vec<(&String, &Value)> = at(m, &[key])
+            .and_then(Value::as_object)
+            .map(|o| o.iter().collect())
+            .unwrap_or_default();
+        entries.sort_by_key(|&(name, _)| name);
+        entries.into_iter().map(|(_, v)| v)
+    };
+    for h in by_name("headers") {
+        check("headers", Some(h));
+    }
+    for h in by_name("withoutHeaders") {
+        if str_at(h, &["regex"]) != "*" {
+            check("withoutHeaders", Some(h));
+        }
+    }
+    for field in ["uri", "scheme", "method", "authority"] {
+        check(field, at(m, &[field]));
+    }
+    for q in by_name("queryParams") {
+        check("queryParams", Some(q));
+    }
 }
 
 /// `ValidateVirtualService`.
@@ -397,7 +436,7 @@ fn validate_destination_rule(o: Obj<'_>) -> (Errs, Vec<String>) {
 
 /// What the webhook says about an object on create or update: `Ok(warnings)` or a denial with the real
 /// message. Objects outside the webhook's groups are allowed without warnings.
-pub fn validate(
+pub(crate) fn validate(
     obj: &Value,
     _v: &IstioVersion,
     profile: &IstioProfile,
@@ -516,5 +555,36 @@ mod tests {
         let ns_bad =
             json!({"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "spec": "x"});
         assert!(validate(&ns_bad, &v, &p).is_err());
+    }
+
+    /// `validateHTTPRouteMatchRequest`: invalid, empty and oversized regexes are denied where
+    /// they appear; `withoutHeaders: {x: {regex: "*"}}` is Istio's "present" spelling.
+    #[test]
+    fn regex_matches_are_checked() {
+        let p = IstioProfile::default();
+        let v = IstioVersion::DEFAULT;
+        let mut obj = vs("mesh");
+        obj["spec"]["http"][0]["match"] = json!([{
+            "uri": {"regex": "/v[0-9]+/.*"},
+            "headers": {"x-b": {"regex": "a|b"}},
+            "withoutHeaders": {"x-present": {"regex": "*"}},
+        }]);
+        assert_eq!(validate(&obj, &v, &p), Ok(vec![]));
+        obj["spec"]["http"][0]["match"] = json!([{"uri": {"regex": "/(x"}}]);
+        assert_eq!(
+            validate(&obj, &v, &p).unwrap_err().reason,
+            "configuration is invalid: \"uri\": error parsing regexp: unclosed group: `/(x`; \
+             Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)"
+        );
+        obj["spec"]["http"][0]["match"] = json!([{
+            "queryParams": {"q": {"regex": ""}},
+            "headers": {"x-b": {"regex": "*"}, "x-a": {"exact": "1"}},
+        }]);
+        let e = validate(&obj, &v, &p).unwrap_err().reason;
+        assert!(e.starts_with("configuration is invalid: 2 errors occurred:\n\t* \"headers\": error parsing regexp: repetition operator missing expression: `*`;"), "{e}");
+        assert!(
+            e.ends_with("\n\t* \"queryParams\": regex string match should not be empty\n\n"),
+            "{e}"
+        );
     }
 }

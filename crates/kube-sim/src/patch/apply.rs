@@ -15,7 +15,7 @@ use super::schema::{self, Ty};
 use super::typed::{self, Comparison, json_eq};
 
 /// The annotation `kubectl apply` (client-side) stores its last configuration in.
-pub const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
+pub(crate) const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 /// kube-apiserver's limit on the total size of annotations (apimachinery
 /// `TotalAnnotationSizeLimitB`): a last-applied annotation over it is dropped.
@@ -23,7 +23,7 @@ const TOTAL_ANNOTATION_SIZE_LIMIT: usize = 256 * 1024;
 
 /// What the server knows about the endpoint being written, beyond the manager name.
 #[derive(Clone, Debug, Default)]
-pub struct TrackOptions {
+pub(crate) struct TrackOptions {
     /// The subresource written through (`status`, `scale`); recorded in the entries and
     /// part of the manager's identity.
     pub subresource: Option<String>,
@@ -34,7 +34,7 @@ pub struct TrackOptions {
 
 impl TrackOptions {
     /// The main resource of a kind with a status subresource: `status` is reset.
-    pub fn main_resource_with_status() -> Self {
+    pub(crate) fn main_resource_with_status() -> Self {
         TrackOptions {
             subresource: None,
             reset_fields: FieldSet::from_paths([field_path(&["status"]).as_slice()]),
@@ -43,7 +43,7 @@ impl TrackOptions {
 
     /// The `/status` subresource: `spec` is reset (custom resources' status strategy;
     /// Deployments also reset `metadata.labels`).
-    pub fn status_subresource() -> Self {
+    pub(crate) fn status_subresource() -> Self {
         TrackOptions {
             subresource: Some("status".to_string()),
             reset_fields: FieldSet::from_paths([field_path(&["spec"]).as_slice()]),
@@ -53,7 +53,7 @@ impl TrackOptions {
 
 /// The result of a server-side apply.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Applied {
+pub(crate) struct Applied {
     /// The object to store, with `metadata.managedFields` updated. The server still sets
     /// uid, resourceVersion, generation and creationTimestamp, and checks any
     /// resourceVersion/uid the configuration carried as preconditions.
@@ -62,9 +62,10 @@ pub struct Applied {
     pub created: bool,
 }
 
+#[cfg(test)]
 /// Server-side apply of `applied` by `manager` (operation `Apply`) onto `live`
 /// (`None` creates). See [`apply_with`].
-pub fn apply(
+pub(crate) fn apply(
     live: Option<&Value>,
     applied: &Value,
     manager: &str,
@@ -81,7 +82,7 @@ pub fn apply(
 /// owns whose value would change is a conflict (409) unless `force` takes it over.
 /// `now` is the time recorded for the manager when the object changes, RFC 3339 in UTC
 /// with seconds precision like `metav1.Time` (`2024-05-01T10:00:00Z`).
-pub fn apply_with(
+pub(crate) fn apply_with(
     live: Option<&Value>,
     applied: &Value,
     manager: &str,
@@ -170,9 +171,15 @@ pub fn apply_with(
     })
 }
 
+#[cfg(test)]
 /// The `metadata.managedFields` after a non-apply write (create, update, merge/strategic/
 /// JSON patch) of `new` over `old` (`None` for a create) by `manager`.
-pub fn record_update(old: Option<&Value>, new: &Value, manager: &str, now: &str) -> Vec<Value> {
+pub(crate) fn record_update(
+    old: Option<&Value>,
+    new: &Value,
+    manager: &str,
+    now: &str,
+) -> Vec<Value> {
     record_update_with(old, new, manager, now, &TrackOptions::default())
 }
 
@@ -181,7 +188,7 @@ pub fn record_update(old: Option<&Value>, new: &Value, manager: &str, now: &str)
 /// As kube-apiserver: the entries come from `new` when the client sent some (`[]` or
 /// `[{}]` resets them), else from `old`; an existing object without managed fields is
 /// not tracked until its next apply; a failure keeps `old`'s entries.
-pub fn record_update_with(
+pub(crate) fn record_update_with(
     old: Option<&Value>,
     new: &Value,
     manager: &str,
@@ -248,7 +255,7 @@ pub fn record_update_with(
 
 /// Stores `entries` as `metadata.managedFields`, removing the field when there are none
 /// (it is `omitempty` in Go).
-pub fn set_managed_fields(obj: &mut Value, entries: Vec<Value>) {
+pub(crate) fn set_managed_fields(obj: &mut Value, entries: Vec<Value>) {
     let Some(root) = obj.as_object_mut() else {
         return;
     };

@@ -8,7 +8,7 @@ use super::managed::{ManagerId, Operation};
 
 /// One field-ownership conflict of a server-side apply.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Conflict {
+pub(crate) struct Conflict {
     /// The manager that owns the field, e.g. `kubectl-client-side-apply`.
     pub manager: String,
     /// How that manager wrote the field.
@@ -25,7 +25,7 @@ impl Conflict {
     /// The manager as kube-apiserver prints it (managedfields `printManager`):
     /// `"other"`, `"kubectl-client-side-apply" using apps/v1`,
     /// `"ctrl" with subresource "status" using v1`.
-    pub fn manager_display(&self) -> String {
+    pub(crate) fn manager_display(&self) -> String {
         let mut s = quote(&self.manager);
         if let Some(sub) = &self.subresource {
             s = format!("{s} with subresource {}", quote(sub));
@@ -49,7 +49,7 @@ impl Conflict {
     }
 
     /// The `details.causes[]` entry of the 409 Status.
-    pub fn cause(&self) -> Value {
+    pub(crate) fn cause(&self) -> Value {
         json!({
             "reason": "FieldManagerConflict",
             "message": format!("conflict with {}", self.manager_display()),
@@ -65,7 +65,7 @@ fn quote(s: &str) -> String {
 
 /// The Status message of an apply conflict, as kube-apiserver words it
 /// (managedfields `getConflictMessage`).
-pub fn conflict_message(conflicts: &[Conflict]) -> String {
+pub(crate) fn conflict_message(conflicts: &[Conflict]) -> String {
     if let [only] = conflicts {
         return format!(
             "Apply failed with 1 conflict: conflict with {}: {}",
@@ -94,62 +94,9 @@ pub fn conflict_message(conflicts: &[Conflict]) -> String {
     )
 }
 
-/// One field error of a 422 Invalid (apimachinery `field.Error`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldCause {
-    /// `FieldValueRequired`, `FieldValueForbidden`, `FieldValueInvalid`, ...
-    pub reason: &'static str,
-    /// The field path, e.g. `fieldManager`.
-    pub field: String,
-    /// The error body, e.g. `Required value: is required for apply patch`.
-    pub message: String,
-}
-
-impl FieldCause {
-    /// `field.Required`.
-    pub fn required(field: &str, detail: &str) -> Self {
-        Self::new(
-            "FieldValueRequired",
-            field,
-            format!("Required value: {detail}"),
-        )
-    }
-
-    /// `field.Forbidden`.
-    pub fn forbidden(field: &str, detail: &str) -> Self {
-        Self::new("FieldValueForbidden", field, format!("Forbidden: {detail}"))
-    }
-
-    /// `field.TooLong` (in bytes).
-    pub fn too_long(field: &str, max: usize) -> Self {
-        Self::new(
-            "FieldValueTooLong",
-            field,
-            format!("Too long: may not be more than {max} bytes"),
-        )
-    }
-
-    /// `field.Invalid` with the offending value.
-    pub fn invalid(field: &str, value: &Value, detail: &str) -> Self {
-        Self::new(
-            "FieldValueInvalid",
-            field,
-            format!("Invalid value: {value}: {detail}"),
-        )
-    }
-
-    fn new(reason: &'static str, field: &str, message: String) -> Self {
-        FieldCause {
-            reason,
-            field: field.to_string(),
-            message,
-        }
-    }
-}
-
 /// Every failure of a patch or apply, mapped to the Status the apiserver would send.
 #[derive(Debug, Error)]
-pub enum PatchError {
+pub(crate) enum PatchError {
     /// 400 BadRequest: a malformed body (not JSON, a merge patch that is not an object,
     /// a JSON patch that is not an array, a bad SMP directive, apply without apiVersion).
     #[error("{0}")]
@@ -162,15 +109,6 @@ pub enum PatchError {
     /// kube-apiserver replaces it by a fixed message.
     #[error("{0}")]
     Unprocessable(String),
-    /// 422 Invalid with field causes (apimachinery `NewInvalid`), e.g. PatchOptions
-    /// without a fieldManager for apply.
-    #[error("{}", invalid_message(.group, .kind, .name, .causes))]
-    Invalid {
-        group: String,
-        kind: String,
-        name: String,
-        causes: Vec<FieldCause>,
-    },
     /// 409 Conflict of a server-side apply, one cause per conflicting field.
     #[error("{}", conflict_message(.0))]
     Conflict(Vec<Conflict>),
@@ -186,36 +124,15 @@ pub enum PatchError {
     Internal(String),
 }
 
-/// `<Kind>.<group> "<name>" is invalid: <errors>` (apimachinery `NewInvalid`).
-fn invalid_message(group: &str, kind: &str, name: &str, causes: &[FieldCause]) -> String {
-    let qualified = if group.is_empty() {
-        kind.to_string()
-    } else {
-        format!("{kind}.{group}")
-    };
-    let errs: Vec<String> = causes
-        .iter()
-        .map(|c| format!("{}: {}", c.field, c.message))
-        .collect();
-    let name = Value::String(name.to_string());
-    match errs.as_slice() {
-        [] => format!("{qualified} {name} is invalid"),
-        [one] => format!("{qualified} {name} is invalid: {one}"),
-        many => format!("{qualified} {name} is invalid: [{}]", many.join(", ")),
-    }
-}
-
 /// kube-apiserver's text for a 422 built by `NewGenericServerResponse`.
 const GENERIC_422: &str = "the server rejected our request due to an error in our request";
 
 impl PatchError {
     /// HTTP status code.
-    pub fn code(&self) -> u16 {
+    pub(crate) fn code(&self) -> u16 {
         match self {
             PatchError::BadRequest(_) => 400,
-            PatchError::JsonPatch(_)
-            | PatchError::Unprocessable(_)
-            | PatchError::Invalid { .. } => 422,
+            PatchError::JsonPatch(_) | PatchError::Unprocessable(_) => 422,
             PatchError::Conflict(_) => 409,
             PatchError::UnsupportedMediaType(_) => 415,
             PatchError::TooLarge(_) => 413,
@@ -224,12 +141,10 @@ impl PatchError {
     }
 
     /// The Status `reason`.
-    pub fn reason(&self) -> &'static str {
+    pub(crate) fn reason(&self) -> &'static str {
         match self {
             PatchError::BadRequest(_) => "BadRequest",
-            PatchError::JsonPatch(_)
-            | PatchError::Unprocessable(_)
-            | PatchError::Invalid { .. } => "Invalid",
+            PatchError::JsonPatch(_) | PatchError::Unprocessable(_) => "Invalid",
             PatchError::Conflict(_) => "Conflict",
             PatchError::UnsupportedMediaType(_) => "UnsupportedMediaType",
             PatchError::TooLarge(_) => "RequestEntityTooLarge",
@@ -238,7 +153,7 @@ impl PatchError {
     }
 
     /// The Status `message`, worded as kube-apiserver does.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         match self {
             PatchError::JsonPatch(_) | PatchError::Unprocessable(_) => GENERIC_422.to_string(),
             PatchError::TooLarge(m) => format!("Request entity too large: {m}"),
@@ -248,20 +163,16 @@ impl PatchError {
     }
 
     /// `details.causes` (empty when the apiserver sends none).
-    pub fn causes(&self) -> Vec<Value> {
+    pub(crate) fn causes(&self) -> Vec<Value> {
         match self {
             PatchError::Conflict(cs) => cs.iter().map(Conflict::cause).collect(),
             PatchError::Internal(m) => vec![json!({ "message": m })],
-            PatchError::Invalid { causes, .. } => causes
-                .iter()
-                .map(|c| json!({"reason": c.reason, "message": c.message, "field": c.field}))
-                .collect(),
             _ => Vec::new(),
         }
     }
 
     /// A complete `v1.Status` body for this error.
-    pub fn to_status(&self) -> Value {
+    pub(crate) fn to_status(&self) -> Value {
         let mut status = json!({
             "kind": "Status",
             "apiVersion": "v1",
@@ -272,16 +183,7 @@ impl PatchError {
             "code": self.code(),
         });
         let causes = self.causes();
-        if let PatchError::Invalid {
-            group, kind, name, ..
-        } = self
-        {
-            let mut details = json!({"group": group, "kind": kind, "causes": causes});
-            if !name.is_empty() {
-                details["name"] = Value::String(name.clone());
-            }
-            status["details"] = details;
-        } else if !causes.is_empty() {
+        if !causes.is_empty() {
             status["details"] = json!({ "causes": causes });
         }
         status

@@ -18,7 +18,7 @@ use super::gojson;
 /// keys and values compare by their canonical JSON text, which is close enough for
 /// sorting and exact for equality.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum PathElement {
+pub(crate) enum PathElement {
     /// A field of a map or struct: `f:name`, printed `.name`.
     Field(String),
     /// An item of an associative list, by its key fields: `k:{"name":"app"}`, printed
@@ -33,17 +33,17 @@ pub enum PathElement {
 
 impl PathElement {
     /// Key element from the key fields of an associative list item.
-    pub fn key(fields: &Map<String, Value>) -> Self {
+    pub(crate) fn key(fields: &Map<String, Value>) -> Self {
         PathElement::Key(gojson::to_string(&Value::Object(fields.clone())))
     }
 
     /// Value element for an item of a set.
-    pub fn value(v: &Value) -> Self {
+    pub(crate) fn value(v: &Value) -> Self {
         PathElement::Value(gojson::to_string(v))
     }
 
     /// The FieldsV1 object key (`f:`, `k:`, `v:`, `i:`).
-    pub fn to_fields_v1_key(&self) -> String {
+    pub(crate) fn to_fields_v1_key(&self) -> String {
         match self {
             PathElement::Field(name) => format!("f:{name}"),
             PathElement::Key(json) => format!("k:{json}"),
@@ -54,7 +54,7 @@ impl PathElement {
 
     /// Parses a FieldsV1 key. `Ok(None)` for an unknown prefix, which SMD skips
     /// ("a future version maybe knows what they are").
-    pub fn from_fields_v1_key(s: &str) -> Result<Option<Self>, String> {
+    pub(crate) fn from_fields_v1_key(s: &str) -> Result<Option<Self>, String> {
         let Some((kind, rest)) = s.split_once(':') else {
             return Err(format!("missing colon: {s}"));
         };
@@ -102,16 +102,16 @@ impl fmt::Display for PathElement {
 }
 
 /// A path from the object root.
-pub type Path = Vec<PathElement>;
+pub(crate) type Path = Vec<PathElement>;
 
 /// Renders a path as the apiserver does in conflict messages: `.spec.replicas`,
 /// `.spec.containers[name="app"].image`.
-pub fn path_string(path: &[PathElement]) -> String {
+pub(crate) fn path_string(path: &[PathElement]) -> String {
     path.iter().map(ToString::to_string).collect()
 }
 
 /// Builds a path of field names, e.g. `field_path(&["spec", "replicas"])`.
-pub fn field_path(names: &[&str]) -> Path {
+pub(crate) fn field_path(names: &[&str]) -> Path {
     names
         .iter()
         .map(|n| PathElement::Field((*n).to_string()))
@@ -120,7 +120,7 @@ pub fn field_path(names: &[&str]) -> Path {
 
 /// A set of field paths (SMD `fieldpath.Set`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FieldSet {
+pub(crate) struct FieldSet {
     members: BTreeSet<PathElement>,
     /// Never holds an empty set.
     children: BTreeMap<PathElement, FieldSet>,
@@ -128,12 +128,12 @@ pub struct FieldSet {
 
 impl FieldSet {
     /// The empty set.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// A set of the given paths.
-    pub fn from_paths<'a>(paths: impl IntoIterator<Item = &'a [PathElement]>) -> Self {
+    pub(crate) fn from_paths<'a>(paths: impl IntoIterator<Item = &'a [PathElement]>) -> Self {
         let mut s = Self::new();
         for p in paths {
             s.insert(p);
@@ -142,12 +142,12 @@ impl FieldSet {
     }
 
     /// True when no path is a member.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.members.is_empty() && self.children.is_empty()
     }
 
     /// Adds `path` as a member. The empty path is ignored, as in SMD.
-    pub fn insert(&mut self, path: &[PathElement]) {
+    pub(crate) fn insert(&mut self, path: &[PathElement]) {
         match path {
             [] => {}
             [last] => {
@@ -158,7 +158,7 @@ impl FieldSet {
     }
 
     /// True when `path` itself is a member (children do not count).
-    pub fn has(&self, path: &[PathElement]) -> bool {
+    pub(crate) fn has(&self, path: &[PathElement]) -> bool {
         match path {
             [] => false,
             [last] => self.members.contains(last),
@@ -167,12 +167,12 @@ impl FieldSet {
     }
 
     /// The sub-set below `pe` (SMD `WithPrefix`).
-    pub fn child(&self, pe: &PathElement) -> Option<&FieldSet> {
+    pub(crate) fn child(&self, pe: &PathElement) -> Option<&FieldSet> {
         self.children.get(pe)
     }
 
     /// Members plus children.
-    pub fn union(&self, other: &FieldSet) -> FieldSet {
+    pub(crate) fn union(&self, other: &FieldSet) -> FieldSet {
         let mut out = self.clone();
         out.members.extend(other.members.iter().cloned());
         for (pe, set) in &other.children {
@@ -186,7 +186,7 @@ impl FieldSet {
     }
 
     /// Paths that are members of both (SMD `Intersection`).
-    pub fn intersection(&self, other: &FieldSet) -> FieldSet {
+    pub(crate) fn intersection(&self, other: &FieldSet) -> FieldSet {
         let members = self.members.intersection(&other.members).cloned().collect();
         let mut children = BTreeMap::new();
         for (pe, set) in &self.children {
@@ -202,7 +202,7 @@ impl FieldSet {
 
     /// Members of `self` that are not members of `other`. A member of `other` does not
     /// remove paths below it (SMD `Difference`).
-    pub fn difference(&self, other: &FieldSet) -> FieldSet {
+    pub(crate) fn difference(&self, other: &FieldSet) -> FieldSet {
         let members = self.members.difference(&other.members).cloned().collect();
         let mut children = BTreeMap::new();
         for (pe, set) in &self.children {
@@ -219,7 +219,7 @@ impl FieldSet {
 
     /// Like `difference`, but a member of `other` also removes everything below it
     /// (SMD `RecursiveDifference`, used for the fields a strategy resets).
-    pub fn recursive_difference(&self, other: &FieldSet) -> FieldSet {
+    pub(crate) fn recursive_difference(&self, other: &FieldSet) -> FieldSet {
         let members = self.members.difference(&other.members).cloned().collect();
         let mut children = BTreeMap::new();
         for (pe, set) in &self.children {
@@ -242,7 +242,7 @@ impl FieldSet {
     /// structured-merge-diff `EnsureNamedFieldsAreMembers` does this for struct fields
     /// named in the schema; without schemas every object key is treated as named (true
     /// for built-in types and structural CRD schemas, except maps of objects).
-    pub fn ensure_named_fields_are_members(&self) -> FieldSet {
+    pub(crate) fn ensure_named_fields_are_members(&self) -> FieldSet {
         let mut out = FieldSet {
             members: self.members.clone(),
             children: BTreeMap::new(),
@@ -258,7 +258,7 @@ impl FieldSet {
     }
 
     /// Every member path: this level's members first, then each child's (SMD `Iterate`).
-    pub fn paths(&self) -> Vec<Path> {
+    pub(crate) fn paths(&self) -> Vec<Path> {
         let mut out = Vec::new();
         self.collect_paths(&mut Vec::new(), &mut out);
         out
@@ -280,7 +280,7 @@ impl FieldSet {
     /// The FieldsV1 JSON object (structured-merge-diff `Set.ToJSON`): a key per path
     /// element, `{}` for a member without children, and `".": {}` inside a node that is
     /// both a member and has children.
-    pub fn to_fields_v1(&self) -> Value {
+    pub(crate) fn to_fields_v1(&self) -> Value {
         Value::Object(self.fields_v1_contents(false))
     }
 
@@ -302,7 +302,7 @@ impl FieldSet {
     }
 
     /// Parses a FieldsV1 object (structured-merge-diff `Set.FromJSON`).
-    pub fn from_fields_v1(v: &Value) -> Result<FieldSet, String> {
+    pub(crate) fn from_fields_v1(v: &Value) -> Result<FieldSet, String> {
         match v {
             Value::Object(_) => Ok(read_fields_v1(v, 0)?.0.unwrap_or_default()),
             _ => Err("FieldsV1 must be a JSON object".to_string()),

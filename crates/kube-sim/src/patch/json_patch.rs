@@ -9,11 +9,11 @@ use super::error::PatchError;
 use super::typed::json_eq;
 
 /// kube-apiserver refuses longer JSON patches with 413 (handlers/patch.go).
-pub const MAX_JSON_PATCH_OPERATIONS: usize = 10_000;
+pub(crate) const MAX_JSON_PATCH_OPERATIONS: usize = 10_000;
 
 /// Why one operation does not apply. kube-apiserver answers all of them with 422.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
-pub enum JsonPatchError {
+pub(crate) enum JsonPatchError {
     /// A `test` operation found another value.
     #[error("testing value {path} failed: test failed")]
     TestFailed { path: String },
@@ -38,7 +38,7 @@ pub enum JsonPatchError {
 }
 
 /// Applies an RFC 6902 patch (a JSON array of operations) to `doc`.
-pub fn json_patch(doc: &Value, patch: &Value) -> Result<Value, PatchError> {
+pub(crate) fn json_patch(doc: &Value, patch: &Value) -> Result<Value, PatchError> {
     let Value::Array(ops) = patch else {
         return Err(PatchError::BadRequest(
             "json: cannot unmarshal object into Go value of type jsonpatch.Patch".into(),

@@ -10,7 +10,7 @@ use super::gojson;
 
 /// How a manager wrote its fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Operation {
+pub(crate) enum Operation {
     /// Server-side apply (`application/apply-patch+yaml`).
     Apply,
     /// Any other write: create, update, merge/strategic/JSON patch.
@@ -19,7 +19,7 @@ pub enum Operation {
 
 impl Operation {
     /// The wire name, `Apply` or `Update`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Operation::Apply => "Apply",
             Operation::Update => "Update",

@@ -9,7 +9,7 @@ use super::error::PatchError;
 
 /// Applies `patch` to `target`. The patch must be an object (a patch that replaces the
 /// whole document cannot yield a Kubernetes object).
-pub fn merge_patch(target: &Value, patch: &Value) -> Result<Value, PatchError> {
+pub(crate) fn merge_patch(target: &Value, patch: &Value) -> Result<Value, PatchError> {
     if !patch.is_object() {
         return Err(PatchError::BadRequest(
             "json: cannot unmarshal merge patch: it must be a JSON object".into(),

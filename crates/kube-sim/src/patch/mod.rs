@@ -51,33 +51,24 @@ mod managed;
 mod merge;
 mod schema;
 mod strategic;
+#[cfg(test)]
 mod strategy;
 mod typed;
 
 #[cfg(test)]
 mod tests;
 
-pub use apply::{
-    Applied, LAST_APPLIED_ANNOTATION, TrackOptions, apply, apply_with, record_update,
-    record_update_with, set_managed_fields,
-};
-pub use dispatch::{
-    PatchType, negotiate_patch_type, parse_patch_body, patch_object, supported_patch_types,
-    validate_patch_options,
-};
-pub use error::{Conflict, FieldCause, PatchError, conflict_message};
-pub use fieldset::{FieldSet, Path, PathElement, field_path, path_string};
-pub use json_patch::{JsonPatchError, MAX_JSON_PATCH_OPERATIONS, json_patch};
-pub use managed::Operation;
-pub use merge::merge_patch;
-pub use schema::{apply_list_keys, merge_key, supports_strategic};
-pub use strategic::strategic_merge_patch;
-pub use strategy::{keep_status, status_only};
+pub(crate) use apply::{TrackOptions, apply_with, record_update_with, set_managed_fields};
+pub(crate) use error::PatchError;
+pub(crate) use json_patch::json_patch;
+pub(crate) use merge::merge_patch;
+pub(crate) use schema::supports_strategic;
+pub(crate) use strategic::strategic_merge_patch;
 
 use serde_json::Value;
 
 /// Deepest nesting of objects and lists accepted in any input.
-pub const MAX_DEPTH: usize = 200;
+pub(crate) const MAX_DEPTH: usize = 200;
 
 /// True when `v` nests deeper than [`MAX_DEPTH`]; iterative, so it cannot overflow.
 pub(crate) fn too_deep(v: &Value) -> bool {

@@ -374,6 +374,7 @@ pub(crate) fn root(api_version: &str, kind: &str) -> Ty {
     Ty::Struct(def)
 }
 
+#[cfg(test)]
 /// The type at a path of field names; a name after a list steps into its items.
 fn resolve(api_version: &str, kind: &str, path: &[&str]) -> Ty {
     path.iter().fold(root(api_version, kind), |ty, name| {
@@ -386,19 +387,21 @@ fn resolve(api_version: &str, kind: &str, path: &[&str]) -> Ty {
     })
 }
 
+#[cfg(test)]
 /// The strategic-merge-patch merge key of the list at `path`, e.g.
 /// `merge_key("apps/v1", "Deployment", &["spec", "template", "spec", "containers", "ports"])`
 /// is `Some("containerPort")`. `None` for lists that SMP replaces or merges as scalars.
-pub fn merge_key(api_version: &str, kind: &str, path: &[&str]) -> Option<&'static str> {
+pub(crate) fn merge_key(api_version: &str, kind: &str, path: &[&str]) -> Option<&'static str> {
     match resolve(api_version, kind, path).smp() {
         Smp::MergeKey(k) => Some(k),
         _ => None,
     }
 }
 
+#[cfg(test)]
 /// The server-side-apply list-map keys of the list at `path` (`x-kubernetes-list-map-keys`),
 /// e.g. `["containerPort", "protocol"]` for container ports. `None` for atomic lists and sets.
-pub fn apply_list_keys(
+pub(crate) fn apply_list_keys(
     api_version: &str,
     kind: &str,
     path: &[&str],
@@ -439,7 +442,7 @@ const BUILT_IN_GROUPS: &[&str] = &[
 
 /// Whether the real apiserver serves strategic merge patch for this kind: true for
 /// built-in groups, false for custom resources (apiextensions-apiserver answers 415).
-pub fn supports_strategic(api_version: &str, _kind: &str) -> bool {
+pub(crate) fn supports_strategic(api_version: &str, _kind: &str) -> bool {
     BUILT_IN_GROUPS.contains(&group_of(api_version))
 }
 

@@ -26,7 +26,7 @@ const BAD_SET_ORDER: &str = "invalid patch format of setElementOrder list";
 ///
 /// Custom resources (and any kind outside the built-in API groups) get 415, as from
 /// kube-apiserver. Errors kube-apiserver does not classify are 500, as there.
-pub fn strategic_merge_patch(
+pub(crate) fn strategic_merge_patch(
     api_version: &str,
     kind: &str,
     original: &Value,

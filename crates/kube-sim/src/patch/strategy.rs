@@ -6,7 +6,7 @@ use serde_json::Value;
 /// A write to the main resource cannot change `status` (`PrepareForCreate` drops it,
 /// `PrepareForUpdate` keeps the live one). Call after the patch/apply, for kinds with a
 /// status subresource.
-pub fn keep_status(old: Option<&Value>, new: &mut Value) {
+pub(crate) fn keep_status(old: Option<&Value>, new: &mut Value) {
     let Some(obj) = new.as_object_mut() else {
         return;
     };
@@ -22,7 +22,7 @@ pub fn keep_status(old: Option<&Value>, new: &mut Value) {
 
 /// A write to `/status` changes only `status`: the result is the live object with the
 /// new status and the new `metadata.managedFields` (custom resources' status strategy).
-pub fn status_only(old: &Value, new: &Value) -> Value {
+pub(crate) fn status_only(old: &Value, new: &Value) -> Value {
     let mut out = old.clone();
     let Some(obj) = out.as_object_mut() else {
         return out;

@@ -5,6 +5,8 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
+use super::apply::{LAST_APPLIED_ANNOTATION, apply, record_update};
+use super::strategy::{keep_status, status_only};
 use super::*;
 
 const T1: &str = "2024-05-01T10:00:00Z";

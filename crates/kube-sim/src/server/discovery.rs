@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::profile::KubernetesProfile;
 use crate::registry::{Registry, ResourceType};
 
-pub fn version(k: &KubernetesProfile) -> Value {
+pub(crate) fn version(k: &KubernetesProfile) -> Value {
     json!({
         "major": "1",
         "minor": k.minor.to_string(),
@@ -24,7 +24,7 @@ pub fn version(k: &KubernetesProfile) -> Value {
     })
 }
 
-pub fn api_versions() -> Value {
+pub(crate) fn api_versions() -> Value {
     json!({
         "kind": "APIVersions",
         "versions": ["v1"],
@@ -41,7 +41,7 @@ fn group_json(name: &str, versions: &[String]) -> Value {
     })
 }
 
-pub fn api_groups(reg: &Registry) -> Value {
+pub(crate) fn api_groups(reg: &Registry) -> Value {
     let groups: Vec<Value> = reg
         .groups()
         .iter()
@@ -50,7 +50,7 @@ pub fn api_groups(reg: &Registry) -> Value {
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
 
-pub fn api_group(reg: &Registry, group: &str) -> Option<Value> {
+pub(crate) fn api_group(reg: &Registry, group: &str) -> Option<Value> {
     let (name, versions) = reg.groups().into_iter().find(|(g, _)| g == group)?;
     let mut g = group_json(&name, &versions);
     g["kind"] = json!("APIGroup");
@@ -98,7 +98,7 @@ fn resource_json(t: &ResourceType) -> Vec<Value> {
     out
 }
 
-pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value> {
+pub(crate) fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value> {
     if !reg.has_group_version(group, version) {
         return None;
     }
@@ -137,7 +137,7 @@ fn gv_hash(reg: &Registry, group: &str, version: &str) -> String {
     format!("{:016X}", h.finish())
 }
 
-pub fn openapi_v3_root(reg: &Registry) -> Value {
+pub(crate) fn openapi_v3_root(reg: &Registry) -> Value {
     let mut paths = serde_json::Map::new();
     let mut gvs: Vec<(String, String)> = reg
         .all()
@@ -156,7 +156,7 @@ pub fn openapi_v3_root(reg: &Registry) -> Value {
     json!({"paths": paths})
 }
 
-pub fn openapi_v3_gv(
+pub(crate) fn openapi_v3_gv(
     reg: &Registry,
     k: &KubernetesProfile,
     group: &str,

@@ -8,18 +8,18 @@ use serde_json::Value;
 use super::status::ApiError;
 
 /// The response body type of every handler (streaming for watches, full otherwise).
-pub type Body = BoxBody<Bytes, std::io::Error>;
+pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
 
 /// kube-apiserver's request body limit (3 MiB; apiserver's MaxRequestBodyBytes).
-pub const MAX_BODY: usize = 3 * 1024 * 1024;
+pub(crate) const MAX_BODY: usize = 3 * 1024 * 1024;
 
-pub fn full(bytes: impl Into<Bytes>) -> Body {
+pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into())
         .map_err(|never| match never {})
         .boxed()
 }
 
-pub fn json_response(code: u16, value: &Value) -> Response<Body> {
+pub(crate) fn json_response(code: u16, value: &Value) -> Response<Body> {
     let bytes = serde_json::to_vec(value).unwrap_or_default();
     let mut resp = Response::new(full(bytes));
     *resp.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::OK);
@@ -30,7 +30,7 @@ pub fn json_response(code: u16, value: &Value) -> Response<Body> {
     resp
 }
 
-pub fn text_response(code: u16, text: &str) -> Response<Body> {
+pub(crate) fn text_response(code: u16, text: &str) -> Response<Body> {
     let mut resp = Response::new(full(text.to_string()));
     *resp.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::OK);
     resp.headers_mut().insert(
@@ -40,16 +40,16 @@ pub fn text_response(code: u16, text: &str) -> Response<Body> {
     resp
 }
 
-pub fn error_response(e: &ApiError) -> Response<Body> {
+pub(crate) fn error_response(e: &ApiError) -> Response<Body> {
     json_response(e.code, &e.to_status())
 }
 
 /// The decoded query string. Empty pairs (kube-rs URLs start with `?&`) are skipped.
 #[derive(Debug, Default, Clone)]
-pub struct Query(Vec<(String, String)>);
+pub(crate) struct Query(Vec<(String, String)>);
 
 impl Query {
-    pub fn parse(q: Option<&str>) -> Self {
+    pub(crate) fn parse(q: Option<&str>) -> Self {
         Self(
             form_urlencoded::parse(q.unwrap_or_default().as_bytes())
                 .filter(|(k, _)| !k.is_empty())
@@ -58,7 +58,7 @@ impl Query {
         )
     }
 
-    pub fn get(&self, key: &str) -> Option<&str> {
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
         self.0
             .iter()
             .rev()
@@ -66,7 +66,7 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn all(&self, key: &str) -> Vec<&str> {
+    pub(crate) fn all(&self, key: &str) -> Vec<&str> {
         self.0
             .iter()
             .filter(|(k, _)| k == key)
@@ -74,13 +74,13 @@ impl Query {
             .collect()
     }
 
-    pub fn flag(&self, key: &str) -> bool {
+    pub(crate) fn flag(&self, key: &str) -> bool {
         matches!(self.get(key), Some("true" | "1"))
     }
 }
 
 /// Reads a request body up to [`MAX_BODY`].
-pub async fn read_body(body: hyper::body::Incoming) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_body(body: hyper::body::Incoming) -> Result<Bytes, ApiError> {
     let limited = http_body_util::Limited::new(body, MAX_BODY);
     match limited.collect().await {
         Ok(c) => Ok(c.to_bytes()),
@@ -99,7 +99,7 @@ pub async fn read_body(body: hyper::body::Incoming) -> Result<Bytes, ApiError> {
 }
 
 /// The media type of a Content-Type header, without parameters, lowercased.
-pub fn media_type(value: Option<&HeaderValue>) -> String {
+pub(crate) fn media_type(value: Option<&HeaderValue>) -> String {
     value
         .and_then(|v| v.to_str().ok())
         .map(|v| {
@@ -114,7 +114,7 @@ pub fn media_type(value: Option<&HeaderValue>) -> String {
 
 /// Decodes a JSON or YAML body into a value; errors are 400 BadRequest like the apiserver's
 /// decoder errors.
-pub fn decode(bytes: &[u8], media: &str) -> Result<Value, ApiError> {
+pub(crate) fn decode(bytes: &[u8], media: &str) -> Result<Value, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request("the request body is empty"));
     }

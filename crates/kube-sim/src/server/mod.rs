@@ -5,17 +5,16 @@
 //! port-forward); every request goes through [`dispatch`], which answers health, version,
 //! discovery and OpenAPI itself and hands resource URLs to [`resources::handle`].
 
-pub mod discovery;
-pub mod http;
-pub mod openapi_v2;
-pub mod protobuf;
-pub mod resources;
-pub mod route;
-pub mod status;
-pub mod stream;
-pub mod watch;
+pub(crate) mod discovery;
+pub(crate) mod http;
+pub(crate) mod openapi_v2;
+pub(crate) mod protobuf;
+pub(crate) mod resources;
+pub(crate) mod route;
+pub(crate) mod status;
+pub(crate) mod stream;
+pub(crate) mod watch;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ::http::{Method, Request, Response};
@@ -33,7 +32,7 @@ use super::cluster::Cluster;
 
 /// Serves the API until `shutdown` turns true. Each connection runs in its own task; a
 /// connection that fails its TLS handshake is dropped quietly, as kube-apiserver logs and drops.
-pub async fn serve(
+pub(crate) async fn serve(
     cluster: Arc<Cluster>,
     listener: TcpListener,
     tls: Arc<rustls::ServerConfig>,
@@ -99,7 +98,7 @@ fn is_public(route: &Route) -> bool {
 }
 
 /// Routes one request.
-pub async fn dispatch(
+pub(crate) async fn dispatch(
     cluster: &Arc<Cluster>,
     req: Request<Incoming>,
     authenticated: bool,
@@ -189,9 +188,4 @@ fn chaos(cluster: &Cluster, route: &Route) -> Option<ApiError> {
         503 => ApiError::service_unavailable(),
         _ => ApiError::internal("injected by the simulator's chaos profile"),
     })
-}
-
-/// The address a bound listener really got (the port of `127.0.0.1:0`).
-pub fn local_addr(l: &TcpListener) -> std::io::Result<SocketAddr> {
-    l.local_addr()
 }

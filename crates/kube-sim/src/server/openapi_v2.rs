@@ -11,7 +11,7 @@ use crate::registry::Registry;
 
 /// The content type kube-openapi answers with: the one client-go asks for
 /// (`...spec.v2@v1.0+protobuf`) with the `@` turned into `.`, which Go's mime parser accepts.
-pub const CONTENT_TYPE: &str = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+pub(crate) const CONTENT_TYPE: &str = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
 
 fn varint(mut n: u64, out: &mut Vec<u8>) {
     loop {
@@ -60,7 +60,7 @@ fn patch_operation(group: &str, version: &str, kind: &str) -> Vec<u8> {
 }
 
 /// The protobuf document.
-pub fn document(reg: &Registry, k: &KubernetesProfile) -> Vec<u8> {
+pub(crate) fn document(reg: &Registry, k: &KubernetesProfile) -> Vec<u8> {
     let mut paths = Vec::new();
     for t in reg.all() {
         let base = t.gv_path();

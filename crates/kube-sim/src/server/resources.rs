@@ -18,7 +18,7 @@ use crate::registry::ResourceType;
 use crate::store::{FieldSelector, LabelSelector};
 
 /// The object as served at `rt`'s version ([`ResourceType::present`]).
-pub fn present(rt: &ResourceType, obj: &Value) -> Value {
+pub(crate) fn present(rt: &ResourceType, obj: &Value) -> Value {
     rt.present(obj)
 }
 
@@ -59,12 +59,12 @@ fn supported_field(rt: &ResourceType, field: &str) -> bool {
     extra.contains(&field)
 }
 
-pub struct Selectors {
+pub(crate) struct Selectors {
     pub labels: LabelSelector,
     pub fields: FieldSelector,
 }
 
-pub fn selectors(rt: &ResourceType, q: &Query) -> Result<Selectors, ApiError> {
+pub(crate) fn selectors(rt: &ResourceType, q: &Query) -> Result<Selectors, ApiError> {
     let labels = LabelSelector::parse(q.get("labelSelector").unwrap_or_default())
         .map_err(|e| ApiError::bad_request(e.0))?;
     let fields = FieldSelector::parse(q.get("fieldSelector").unwrap_or_default())
@@ -77,7 +77,7 @@ pub fn selectors(rt: &ResourceType, q: &Query) -> Result<Selectors, ApiError> {
     Ok(Selectors { labels, fields })
 }
 
-pub async fn handle(
+pub(crate) async fn handle(
     cluster: &Arc<Cluster>,
     req: Request<Incoming>,
     rp: ResourcePath,

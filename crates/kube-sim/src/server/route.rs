@@ -2,7 +2,7 @@
 
 /// What a request path addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Route {
+pub(crate) enum Route {
     Version,
     Health(String),
     ApiVersions,
@@ -18,7 +18,7 @@ pub enum Route {
 
 /// `/api/v1/namespaces/ns/pods/name/sub` and its shorter forms.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResourcePath {
+pub(crate) struct ResourcePath {
     pub group: String,
     pub version: String,
     /// The namespace from the path, if the path has one.
@@ -34,7 +34,7 @@ fn decode(s: &str) -> String {
         .into_owned()
 }
 
-pub fn parse(path: &str) -> Route {
+pub(crate) fn parse(path: &str) -> Route {
     let segs: Vec<String> = path
         .split('/')
         .filter(|s| !s.is_empty())

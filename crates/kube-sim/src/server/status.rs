@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 /// One `details.causes[]` entry of a Status.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Cause {
+pub(crate) struct Cause {
     pub reason: String,
     pub message: String,
     pub field: Option<String>,
@@ -14,7 +14,7 @@ pub struct Cause {
 
 /// An API error, rendered as a `Status` body with the matching HTTP status code.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     pub code: u16,
     pub reason: &'static str,
     pub message: String,
@@ -23,7 +23,7 @@ pub struct ApiError {
 
 /// What a resource is called in error messages: `pods`, or `deployments.apps` for a group.
 #[derive(Debug, Clone, Copy)]
-pub struct Qualified<'a> {
+pub(crate) struct Qualified<'a> {
     pub group: &'a str,
     pub resource: &'a str,
 }
@@ -63,13 +63,13 @@ impl ApiError {
         self
     }
 
-    pub fn not_found(what: Qualified<'_>, name: &str) -> Self {
+    pub(crate) fn not_found(what: Qualified<'_>, name: &str) -> Self {
         Self::new(404, "NotFound", format!("{what} \"{name}\" not found"))
             .with_details(what.details(name))
     }
 
     /// A path that names no resource at all (unknown group, version or plural).
-    pub fn path_not_found() -> Self {
+    pub(crate) fn path_not_found() -> Self {
         Self::new(
             404,
             "NotFound",
@@ -78,7 +78,7 @@ impl ApiError {
         .with_details(json!({}))
     }
 
-    pub fn already_exists(what: Qualified<'_>, name: &str) -> Self {
+    pub(crate) fn already_exists(what: Qualified<'_>, name: &str) -> Self {
         Self::new(
             409,
             "AlreadyExists",
@@ -88,7 +88,7 @@ impl ApiError {
     }
 
     /// A write with a stale `metadata.resourceVersion` (optimistic concurrency).
-    pub fn stale(what: Qualified<'_>, name: &str) -> Self {
+    pub(crate) fn stale(what: Qualified<'_>, name: &str) -> Self {
         Self::new(
             409,
             "Conflict",
@@ -99,20 +99,8 @@ impl ApiError {
         .with_details(what.details(name))
     }
 
-    /// A server-side apply conflict; `message` is the field manager's summary.
-    pub fn apply_conflict(
-        what: Qualified<'_>,
-        name: &str,
-        message: String,
-        causes: &[Cause],
-    ) -> Self {
-        let mut details = what.details(name);
-        details["causes"] = causes_json(causes);
-        Self::new(409, "Conflict", message).with_details(details)
-    }
-
     /// 422 Invalid: `Kind "name" is invalid: field: message`.
-    pub fn invalid(group: &str, kind: &str, name: &str, causes: &[Cause]) -> Self {
+    pub(crate) fn invalid(group: &str, kind: &str, name: &str, causes: &[Cause]) -> Self {
         let qualified = if group.is_empty() {
             kind.to_string()
         } else {
@@ -142,11 +130,11 @@ impl ApiError {
         .with_details(details)
     }
 
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "BadRequest", message)
     }
 
-    pub fn forbidden(what: Qualified<'_>, name: &str, why: &str) -> Self {
+    pub(crate) fn forbidden(what: Qualified<'_>, name: &str, why: &str) -> Self {
         Self::new(
             403,
             "Forbidden",
@@ -155,7 +143,7 @@ impl ApiError {
         .with_details(what.details(name))
     }
 
-    pub fn method_not_allowed(verb: &str, what: Qualified<'_>) -> Self {
+    pub(crate) fn method_not_allowed(verb: &str, what: Qualified<'_>) -> Self {
         Self::new(
             405,
             "MethodNotAllowed",
@@ -164,7 +152,7 @@ impl ApiError {
         .with_details(json!({"kind": what.resource}))
     }
 
-    pub fn unsupported_media_type(content_type: &str) -> Self {
+    pub(crate) fn unsupported_media_type(content_type: &str) -> Self {
         Self::new(
             415,
             "UnsupportedMediaType",
@@ -175,16 +163,16 @@ impl ApiError {
     }
 
     /// 415 with the decoder's own explanation (a protobuf body of a kind it does not model).
-    pub fn unsupported_media_type_for(message: &str) -> Self {
+    pub(crate) fn unsupported_media_type_for(message: &str) -> Self {
         Self::new(415, "UnsupportedMediaType", message)
     }
 
-    pub fn unauthorized() -> Self {
+    pub(crate) fn unauthorized() -> Self {
         Self::new(401, "Unauthorized", "Unauthorized")
     }
 
     /// 410 Gone with reason Expired: a watch or list from a resourceVersion that left the window.
-    pub fn expired(rv: u64, oldest: u64) -> Self {
+    pub(crate) fn expired(rv: u64, oldest: u64) -> Self {
         Self::new(
             410,
             "Expired",
@@ -192,7 +180,7 @@ impl ApiError {
         )
     }
 
-    pub fn too_many_requests() -> Self {
+    pub(crate) fn too_many_requests() -> Self {
         Self::new(
             429,
             "TooManyRequests",
@@ -201,7 +189,7 @@ impl ApiError {
         .with_details(json!({"retryAfterSeconds": 1}))
     }
 
-    pub fn internal(message: impl Into<String>) -> Self {
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
         Self::new(
             500,
             "InternalError",
@@ -209,7 +197,7 @@ impl ApiError {
         )
     }
 
-    pub fn service_unavailable() -> Self {
+    pub(crate) fn service_unavailable() -> Self {
         Self::new(
             503,
             "ServiceUnavailable",
@@ -217,7 +205,7 @@ impl ApiError {
         )
     }
 
-    pub fn request_entity_too_large(limit: usize) -> Self {
+    pub(crate) fn request_entity_too_large(limit: usize) -> Self {
         Self::new(
             413,
             "RequestEntityTooLarge",
@@ -226,7 +214,7 @@ impl ApiError {
     }
 
     /// The `Status` object.
-    pub fn to_status(&self) -> Value {
+    pub(crate) fn to_status(&self) -> Value {
         let mut status = json!({
             "kind": "Status",
             "apiVersion": "v1",
@@ -267,7 +255,7 @@ impl std::fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 /// A `Status` for success (used by exec, and by deletes that return no object).
-pub fn success_status(details: Option<Value>) -> Value {
+pub(crate) fn success_status(details: Option<Value>) -> Value {
     let mut v = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"});
     if let Some(d) = details {
         v["details"] = d;

@@ -120,7 +120,7 @@ fn frame(channel: u8, data: &[u8]) -> Message {
 }
 
 /// `pods/exec`: runs a command in a container of a running pod.
-pub async fn exec(
+pub(crate) async fn exec(
     cluster: &Arc<Cluster>,
     req: Request<Incoming>,
     ns: &str,
@@ -269,7 +269,7 @@ async fn run_exec(
 }
 
 /// `pods/portforward`: bytes to and from ports that simulated processes listen on.
-pub async fn portforward(
+pub(crate) async fn portforward(
     cluster: &Arc<Cluster>,
     req: Request<Incoming>,
     ns: &str,
@@ -398,7 +398,7 @@ async fn run_portforward(
 }
 
 /// `pods/log`: the container's log, optionally followed.
-pub async fn logs(cluster: &Arc<Cluster>, ns: &str, pod: &str, q: &Query) -> Response<Body> {
+pub(crate) async fn logs(cluster: &Arc<Cluster>, ns: &str, pod: &str, q: &Query) -> Response<Body> {
     let tail = q.get("tailLines").and_then(|t| t.parse::<usize>().ok());
     let follow = q.flag("follow");
     let timestamps = q.flag("timestamps");

@@ -53,7 +53,7 @@ impl Filter {
     }
 }
 
-pub fn watch(
+pub(crate) fn watch(
     cluster: &Arc<Cluster>,
     rt: Arc<ResourceType>,
     namespace: Option<String>,

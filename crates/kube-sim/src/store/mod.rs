@@ -4,7 +4,7 @@
 
 mod selector;
 
-pub use selector::{FieldSelector, LabelSelector, SelectorError};
+pub(crate) use selector::{FieldSelector, LabelSelector};
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -15,32 +15,22 @@ use tokio::sync::broadcast;
 use super::registry::ResourceKey;
 
 /// A live feed of store events.
-pub type EventFeed = broadcast::Receiver<Arc<StoredEvent>>;
+pub(crate) type EventFeed = broadcast::Receiver<Arc<StoredEvent>>;
 
 /// How many events watches can resume from.
 const HISTORY: usize = 20_000;
 
 /// The kind of change a watch event reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventType {
+pub(crate) enum EventType {
     Added,
     Modified,
     Deleted,
 }
 
-impl EventType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::Added => "ADDED",
-            EventType::Modified => "MODIFIED",
-            EventType::Deleted => "DELETED",
-        }
-    }
-}
-
 /// One change, as watches and controllers see it.
 #[derive(Debug)]
-pub struct StoredEvent {
+pub(crate) struct StoredEvent {
     pub rv: u64,
     pub key: ResourceKey,
     pub namespace: String,
@@ -51,7 +41,7 @@ pub struct StoredEvent {
 }
 
 /// The result of a [`Store::modify`] closure.
-pub enum Write {
+pub(crate) enum Write {
     /// Store this object (created if absent).
     Put(Value),
     /// Remove the object.
@@ -62,7 +52,7 @@ pub enum Write {
 
 /// What a modification did.
 #[derive(Debug, Clone)]
-pub enum Written {
+pub(crate) enum Written {
     Created(Arc<Value>),
     Updated(Arc<Value>),
     /// The new object equalled the old one: nothing was written and no RV was spent, as
@@ -73,7 +63,7 @@ pub enum Written {
 }
 
 impl Written {
-    pub fn object(&self) -> Option<&Arc<Value>> {
+    pub(crate) fn object(&self) -> Option<&Arc<Value>> {
         match self {
             Written::Created(o)
             | Written::Updated(o)
@@ -95,14 +85,14 @@ struct Inner {
 }
 
 /// The cluster's objects. Cheap to share; all methods take `&self`.
-pub struct Store {
+pub(crate) struct Store {
     inner: Mutex<Inner>,
     events: broadcast::Sender<Arc<StoredEvent>>,
 }
 
 /// A watch start point that is older than the history kept.
 #[derive(Debug, Clone, Copy)]
-pub struct Expired {
+pub(crate) struct Expired {
     pub requested: u64,
     pub oldest: u64,
 }
@@ -114,7 +104,7 @@ impl Default for Store {
 }
 
 impl Store {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let (events, _) = broadcast::channel(8192);
         Self {
             inner: Mutex::new(Inner {
@@ -134,11 +124,11 @@ impl Store {
     }
 
     /// The current resourceVersion of the whole store.
-    pub fn resource_version(&self) -> u64 {
+    pub(crate) fn resource_version(&self) -> u64 {
         self.lock().rv
     }
 
-    pub fn get(&self, key: &ResourceKey, namespace: &str, name: &str) -> Option<Arc<Value>> {
+    pub(crate) fn get(&self, key: &ResourceKey, namespace: &str, name: &str) -> Option<Arc<Value>> {
         self.lock()
             .objects
             .get(key)?
@@ -148,7 +138,11 @@ impl Store {
 
     /// Objects of a resource (in one namespace, or all), sorted by namespace and name, and the
     /// store's resourceVersion at the time of the list.
-    pub fn list(&self, key: &ResourceKey, namespace: Option<&str>) -> (Vec<Arc<Value>>, u64) {
+    pub(crate) fn list(
+        &self,
+        key: &ResourceKey,
+        namespace: Option<&str>,
+    ) -> (Vec<Arc<Value>>, u64) {
         let inner = self.lock();
         let items = match inner.objects.get(key) {
             None => Vec::new(),
@@ -164,14 +158,9 @@ impl Store {
         (items, inner.rv)
     }
 
-    /// Number of objects of a resource, for quick checks.
-    pub fn count(&self, key: &ResourceKey) -> usize {
-        self.lock().objects.get(key).map_or(0, |o| o.len())
-    }
-
     /// Atomically reads the object and writes what `f` decides. `f` sees the current object (or
     /// `None`) and may fail; the store assigns `metadata.resourceVersion` on a write.
-    pub fn modify<E>(
+    pub(crate) fn modify<E>(
         &self,
         key: &ResourceKey,
         namespace: &str,
@@ -248,7 +237,7 @@ impl Store {
 
     /// Events of `key` after `from_rv`, then a live feed of later events (of every resource;
     /// the caller filters). Fails when `from_rv` is older than the kept history.
-    pub fn watch(
+    pub(crate) fn watch(
         &self,
         key: &ResourceKey,
         from_rv: u64,
@@ -271,12 +260,12 @@ impl Store {
     }
 
     /// A live feed of every change, for controllers.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoredEvent>> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<StoredEvent>> {
         self.events.subscribe()
     }
 
     /// Every resource key that holds objects in `namespace`.
-    pub fn keys_with_objects_in(&self, namespace: &str) -> Vec<ResourceKey> {
+    pub(crate) fn keys_with_objects_in(&self, namespace: &str) -> Vec<ResourceKey> {
         let inner = self.lock();
         inner
             .objects

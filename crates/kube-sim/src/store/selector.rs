@@ -6,7 +6,7 @@ use serde_json::Value;
 /// A malformed selector; the server answers 400 BadRequest with this message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct SelectorError(pub String);
+pub(crate) struct SelectorError(pub String);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum LabelReq {
@@ -20,10 +20,10 @@ enum LabelReq {
 
 /// `app=x,tier!=db,env in (a,b),!canary`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LabelSelector(Vec<LabelReq>);
+pub(crate) struct LabelSelector(Vec<LabelReq>);
 
 impl LabelSelector {
-    pub fn parse(s: &str) -> Result<Self, SelectorError> {
+    pub(crate) fn parse(s: &str) -> Result<Self, SelectorError> {
         let mut reqs = Vec::new();
         for part in split_top_level(s) {
             let part = part.trim();
@@ -36,7 +36,7 @@ impl LabelSelector {
     }
 
     /// A selector from a `matchLabels` map (`spec.selector` of a Service or Deployment).
-    pub fn from_match_labels(labels: &serde_json::Map<String, Value>) -> Self {
+    pub(crate) fn from_match_labels(labels: &serde_json::Map<String, Value>) -> Self {
         Self(
             labels
                 .iter()
@@ -45,12 +45,8 @@ impl LabelSelector {
         )
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// Whether an object's `metadata.labels` satisfy every requirement.
-    pub fn matches(&self, labels: Option<&serde_json::Map<String, Value>>) -> bool {
+    pub(crate) fn matches(&self, labels: Option<&serde_json::Map<String, Value>>) -> bool {
         let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
         self.0.iter().all(|r| match r {
             LabelReq::Eq(k, v) => get(k) == Some(v.as_str()),
@@ -166,10 +162,10 @@ fn label_value(v: &str) -> Result<String, SelectorError> {
 
 /// `metadata.name=x,status.phase!=Running`: equality on dotted paths of the object.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldSelector(Vec<(String, bool, String)>);
+pub(crate) struct FieldSelector(Vec<(String, bool, String)>);
 
 impl FieldSelector {
-    pub fn parse(s: &str) -> Result<Self, SelectorError> {
+    pub(crate) fn parse(s: &str) -> Result<Self, SelectorError> {
         let mut reqs = Vec::new();
         for part in split_unescaped(s, ',') {
             if part.trim().is_empty() {
@@ -191,24 +187,21 @@ impl FieldSelector {
         Ok(Self(reqs))
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// The fields this selector names, so the server can reject unsupported ones.
-    pub fn fields(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(f, _, _)| f.as_str())
     }
 
+    #[cfg(test)]
     /// The value `metadata.name` must equal, if the selector pins it (watch-one-object).
-    pub fn pinned_name(&self) -> Option<&str> {
+    pub(crate) fn pinned_name(&self) -> Option<&str> {
         self.0
             .iter()
             .find(|(f, neg, _)| f == "metadata.name" && !neg)
             .map(|(_, _, v)| v.as_str())
     }
 
-    pub fn matches(&self, obj: &Value) -> bool {
+    pub(crate) fn matches(&self, obj: &Value) -> bool {
         self.0.iter().all(|(field, negate, want)| {
             let mut cur = obj;
             for seg in field.split('.') {

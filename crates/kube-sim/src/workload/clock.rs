@@ -52,7 +52,7 @@ const MONTHS_LONG: [&str; 12] = [
 
 impl UtcTime {
     /// Times before the epoch clamp to the epoch: no image in the simulation runs then.
-    pub fn from_system(t: SystemTime) -> Self {
+    pub(super) fn from_system(t: SystemTime) -> Self {
         let (unix, micros) = match t.duration_since(UNIX_EPOCH) {
             Ok(d) => (
                 i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2),
@@ -84,7 +84,7 @@ impl UtcTime {
     }
 
     /// `Thu, 27 Nov 2025 09:48:00 GMT` (RFC 9110 IMF-fixdate), as gunicorn and Go send it.
-    pub fn http_date(&self) -> String {
+    pub(super) fn http_date(&self) -> String {
         format!(
             "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
             WEEKDAYS[self.weekday as usize % 7],
@@ -98,7 +98,7 @@ impl UtcTime {
     }
 
     /// `2025-11-27T09:48:00.123Z`: Go log/slog's text handler time format in UTC.
-    pub fn rfc3339_millis(&self) -> String {
+    pub(super) fn rfc3339_millis(&self) -> String {
         format!(
             "{}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
             self.year,
@@ -112,7 +112,7 @@ impl UtcTime {
     }
 
     /// `[2025-11-27 09:48:00 +0000]`: gunicorn's `datefmt` (gunicorn/glogging.py).
-    pub fn gunicorn(&self) -> String {
+    pub(super) fn gunicorn(&self) -> String {
         format!(
             "[{}-{:02}-{:02} {:02}:{:02}:{:02} +0000]",
             self.year, self.month, self.day, self.hour, self.minute, self.second
@@ -121,7 +121,7 @@ impl UtcTime {
 
     /// A C `strftime` for the conversions curl's `%time{}` users write; `%f` is curl's
     /// microseconds extension and `%z`/`%Z` print `+0000`/`UTC` (curl src/tool_writeout.c).
-    pub fn strftime(&self, fmt: &str) -> String {
+    pub(super) fn strftime(&self, fmt: &str) -> String {
         let mut out = String::new();
         let mut chars = fmt.chars();
         while let Some(c) = chars.next() {

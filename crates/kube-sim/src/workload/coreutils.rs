@@ -12,7 +12,7 @@ use super::process::{ExecOutcome, ProcessContext, ProcessIo, exec_in};
 
 /// A modelled utility.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Util {
+pub(crate) enum Util {
     Cat,
     Echo,
     Env,
@@ -25,7 +25,7 @@ pub enum Util {
 
 impl Util {
     /// The utility an executable of this name is, if modelled.
-    pub fn from_name(name: &str) -> Option<Util> {
+    pub(crate) fn from_name(name: &str) -> Option<Util> {
         Some(match name {
             "cat" => Util::Cat,
             "echo" => Util::Echo,
@@ -42,7 +42,7 @@ impl Util {
 
 /// Which implementation an image ships.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Flavor {
+pub(crate) enum Flavor {
     /// busybox applets: messages name the applet (`sleep: invalid number 'x'`).
     Busybox,
     /// GNU coreutils: messages name argv[0] as given and quote per locale.

@@ -10,13 +10,13 @@ use super::curl::{CurlBuild, CurlFlavor};
 /// Which helloworld image: the version is baked in at build time (`--build-arg
 /// service_version`, istio samples/helloworld/src/build_service.sh).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HelloworldVersion {
+pub(crate) enum HelloworldVersion {
     V1,
     V2,
 }
 
 impl HelloworldVersion {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             HelloworldVersion::V1 => "v1",
             HelloworldVersion::V2 => "v2",
@@ -26,7 +26,7 @@ impl HelloworldVersion {
 
 /// A curl release number, taken from the `curlimages/curl` tag (`:8.16.0`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CurlVersion {
+pub(crate) struct CurlVersion {
     pub major: u16,
     pub minor: u16,
     pub patch: u16,
@@ -34,7 +34,7 @@ pub struct CurlVersion {
 
 impl CurlVersion {
     /// The release the emulation follows (pinned by istio samples/curl/curl.yaml in 1.28).
-    pub const MODELLED: CurlVersion = CurlVersion {
+    pub(crate) const MODELLED: CurlVersion = CurlVersion {
         major: 8,
         minor: 16,
         patch: 0,
@@ -64,7 +64,7 @@ impl std::fmt::Display for CurlVersion {
 
 /// An image the simulator can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ImageKind {
+pub(crate) enum ImageKind {
     /// `docker.io/istio/examples-helloworld-v1|v2` (or `registry.istio.io/release/...`):
     /// python:3.12-slim (Debian bookworm) + Flask under gunicorn, and curl 7.88.1
     /// (istio samples/helloworld/src/Dockerfile installs it).
@@ -89,7 +89,7 @@ impl ImageKind {
     /// Recognise an image reference the way a container runtime names it: with or without
     /// registry (default `docker.io`, `library/` for official images), tag and digest.
     /// Unknown or malformed references are `None`.
-    pub fn from_reference(reference: &str) -> Option<ImageKind> {
+    pub(crate) fn from_reference(reference: &str) -> Option<ImageKind> {
         if reference.is_empty() || reference.len() > 1024 {
             return None;
         }
@@ -157,7 +157,7 @@ impl ImageKind {
     }
 
     /// The image config's `Env`, in order (the runtime puts it under the pod's env).
-    pub fn image_env(&self) -> Vec<(String, String)> {
+    pub(crate) fn image_env(&self) -> Vec<(String, String)> {
         let pairs: &[(&str, &str)] = match self {
             // python:3.12.1-slim prepends /usr/local/bin to the Debian default; the sample's
             // Dockerfile sets SERVICE_VERSION from its build arg.
@@ -198,7 +198,7 @@ impl ImageKind {
 
     /// The home directory of the image's user, which runc puts in `HOME` when the
     /// environment has none (runc libcontainer/init_linux.go).
-    pub fn user_home(&self) -> &'static str {
+    pub(crate) fn user_home(&self) -> &'static str {
         match self {
             ImageKind::Curl(_) => "/home/curl_user",
             ImageKind::KongHttpbin => "/nonexistent",
@@ -208,7 +208,7 @@ impl ImageKind {
     }
 
     /// The image's working directory (relative executable paths resolve against it).
-    pub fn workdir(&self) -> &'static str {
+    pub(crate) fn workdir(&self) -> &'static str {
         match self {
             ImageKind::Curl(_) => "/home/curl_user",
             ImageKind::Helloworld(_) => "/opt/microservices",
@@ -282,7 +282,8 @@ impl ImageKind {
 
 /// The runtime's default `PATH` (containerd oci/spec.go defaultUnixEnv), also the value
 /// Alpine, busybox and distroless images set.
-pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub(crate) const DEFAULT_PATH: &str =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// What runs when an executable is started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,13 +19,13 @@ pub(crate) enum Json {
 }
 
 impl Json {
-    pub fn str(s: impl Into<String>) -> Json {
+    pub(super) fn str(s: impl Into<String>) -> Json {
         Json::Str(s.into())
     }
 
     /// Go `json.Encoder` with `SetIndent("", "  ")` and `SetEscapeHTML(false)`, including
     /// the trailing newline `Encode` writes.
-    pub fn to_go_indented(&self) -> String {
+    pub(super) fn to_go_indented(&self) -> String {
         let mut out = String::new();
         self.write_go(&mut out, 0);
         out.push('\n');
@@ -72,7 +72,7 @@ impl Json {
     /// Python `json.dumps(obj, sort_keys=True, ensure_ascii=True, separators=(",", ":"))`,
     /// which is what Flask >= 2.3 `jsonify` produces outside debug mode
     /// (flask/json/provider.py DefaultJSONProvider); no trailing newline.
-    pub fn to_python_compact(&self) -> String {
+    pub(super) fn to_python_compact(&self) -> String {
         let mut out = String::new();
         self.write_python(&mut out);
         out
@@ -177,7 +177,7 @@ pub(crate) enum NumberStyle {
 impl Json {
     /// Convert a parsed JSON document the way the server's JSON library round-trips it.
     /// Go decodes objects into maps, so their keys come out sorted.
-    pub fn from_serde(v: &serde_json::Value, style: NumberStyle) -> Json {
+    pub(super) fn from_serde(v: &serde_json::Value, style: NumberStyle) -> Json {
         match v {
             serde_json::Value::Null => Json::Null,
             serde_json::Value::Bool(b) => Json::Bool(*b),

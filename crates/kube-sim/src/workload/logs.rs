@@ -17,7 +17,7 @@ const HELLOWORLD_GUNICORN: &str = "22.0.0";
 const KONG_GUNICORN: &str = "23.0.0";
 
 /// The log lines a server container writes when it starts, stamped `now`.
-pub fn startup_log(image: &ImageKind, pod: &PodContext, now: SystemTime) -> Vec<String> {
+pub(crate) fn startup_log(image: &ImageKind, pod: &PodContext, now: SystemTime) -> Vec<String> {
     let t = UtcTime::from_system(now);
     match image {
         ImageKind::Helloworld(_) => {
@@ -55,7 +55,7 @@ fn gunicorn_startup(ts: &str, version: &str, bind: &str, master: u32, worker: u3
 
 /// The access log line a server writes after answering `req` with `resp`, which took
 /// `elapsed`; `None` for images that log no requests.
-pub fn access_log_line(
+pub(crate) fn access_log_line(
     image: &ImageKind,
     req: &InboundRequest,
     resp: &OutboundResponse,
@@ -175,7 +175,7 @@ mod tests {
     fn gunicorn_startup_lines() {
         let pod = PodContext::default();
         let lines = startup_log(
-            &ImageKind::Helloworld(super::super::HelloworldVersion::V1),
+            &ImageKind::Helloworld(super::super::image::HelloworldVersion::V1),
             &pod,
             at(),
         );

@@ -21,21 +21,19 @@
 //! Every rule cites the upstream source it follows in a one-line comment.
 
 mod clock;
-pub mod coreutils;
-pub mod curl;
-pub mod image;
+pub(crate) mod coreutils;
+pub(crate) mod curl;
+pub(crate) mod image;
 mod json;
-pub mod logs;
-pub mod net;
-pub mod process;
-pub mod server;
+pub(crate) mod logs;
+pub(crate) mod net;
+pub(crate) mod process;
+pub(crate) mod server;
 #[cfg(test)]
 mod tests;
 
-pub use image::{CurlVersion, HelloworldVersion, ImageKind};
-pub use logs::{access_log_line, startup_log};
-pub use net::{
-    ConnectTarget, ConnectionInfo, HttpVersion, InboundResponse, NetError, Network, OutboundRequest,
-};
-pub use process::{ExecOutcome, ProcessContext, ProcessIo, container_env, exec};
-pub use server::{InboundRequest, OutboundResponse, PodContext, listening_ports, serve};
+pub(crate) use image::ImageKind;
+pub(crate) use logs::{access_log_line, startup_log};
+pub(crate) use net::{HttpVersion, InboundResponse, NetError, Network, OutboundRequest};
+pub(crate) use process::{ExecOutcome, ProcessContext, ProcessIo, container_env, exec};
+pub(crate) use server::{InboundRequest, OutboundResponse, PodContext, listening_ports, serve};

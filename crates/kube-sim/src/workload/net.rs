@@ -11,7 +11,7 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 
 /// What a pod's network does with an outbound HTTP request.
-pub trait Network: Send + Sync {
+pub(crate) trait Network: Send + Sync {
     /// Resolve, connect, send `req` and wait for the whole response.
     ///
     /// The future's duration is the time the exchange takes (connect plus time to the last
@@ -21,7 +21,7 @@ pub trait Network: Send + Sync {
 
 /// One HTTP request as the client puts it on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboundRequest {
+pub(crate) struct OutboundRequest {
     /// `http` or `https`, lower case.
     pub scheme: String,
     /// The host as written in the URL (IPv6 literals without brackets); this is what the
@@ -46,14 +46,14 @@ pub struct OutboundRequest {
 /// An address override for the connection (`--resolve host:port:addr`,
 /// `--connect-to host:port:target:tport`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectTarget {
+pub(crate) struct ConnectTarget {
     pub host: String,
     pub port: u16,
 }
 
 /// Identity of the client-side TCP connection a request uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct ConnectionInfo {
+pub(crate) struct ConnectionInfo {
     /// Unique per client process, counted from 0 like curl's `%{conn_id}`.
     pub id: u64,
     /// True when an earlier request of the same process used this connection.
@@ -62,36 +62,33 @@ pub struct ConnectionInfo {
 
 /// HTTP version of a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum HttpVersion {
+pub(crate) enum HttpVersion {
     Http10,
     #[default]
     Http11,
-    Http2,
 }
 
 impl HttpVersion {
     /// The version token of a status line (`HTTP/1.1`), as curl `-i` prints it.
-    pub fn status_line_token(self) -> &'static str {
+    pub(crate) fn status_line_token(self) -> &'static str {
         match self {
             HttpVersion::Http10 => "HTTP/1.0",
             HttpVersion::Http11 => "HTTP/1.1",
-            HttpVersion::Http2 => "HTTP/2",
         }
     }
 
     /// curl's `%{http_version}` spelling (src/tool_writeout.c http_version[]).
-    pub fn curl_name(self) -> &'static str {
+    pub(crate) fn curl_name(self) -> &'static str {
         match self {
             HttpVersion::Http10 => "1",
             HttpVersion::Http11 => "1.1",
-            HttpVersion::Http2 => "2",
         }
     }
 }
 
 /// A complete HTTP response as the client receives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InboundResponse {
+pub(crate) struct InboundResponse {
     pub status: u16,
     /// Reason phrase; `None` means the standard one for `status`.
     pub reason: Option<String>,
@@ -106,8 +103,9 @@ pub struct InboundResponse {
 }
 
 impl InboundResponse {
+    #[cfg(test)]
     /// An HTTP/1.1 response with the standard reason phrase and no address information.
-    pub fn new(status: u16, headers: Vec<(String, String)>, body: impl Into<Bytes>) -> Self {
+    pub(crate) fn new(status: u16, headers: Vec<(String, String)>, body: impl Into<Bytes>) -> Self {
         InboundResponse {
             status,
             reason: None,
@@ -120,7 +118,7 @@ impl InboundResponse {
     }
 
     /// First value of header `name`, compared case-insensitively.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -128,7 +126,7 @@ impl InboundResponse {
     }
 
     /// Whether the server asked to close the connection after this response.
-    pub fn closes_connection(&self) -> bool {
+    pub(crate) fn closes_connection(&self) -> bool {
         match self.header("connection") {
             Some(v) => v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")),
             None => self.http_version == HttpVersion::Http10,
@@ -138,7 +136,7 @@ impl InboundResponse {
 
 /// Why a request got no HTTP response. Each maps to one curl exit code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NetError {
+pub(crate) enum NetError {
     /// The name does not resolve (curl exit 6).
     #[error("could not resolve host: {0}")]
     ResolveHost(String),
@@ -146,10 +144,21 @@ pub enum NetError {
     #[error("connection refused")]
     ConnectionRefused,
     /// The SYN is never answered (a black-holed address). The client then waits out its
-    /// connect timeout (curl exit 28); the future may return this at once.
+    /// connect timeout (curl exit 28); the future may return this at once. Only the tests'
+    /// fake network produces it: the simulated mesh answers or refuses every connection, but
+    /// curl's answer to it is part of the emulator.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "only the tests' network produces it")
+    )]
     #[error("no answer to the connection attempt")]
     Unreachable,
-    /// The peer reset the connection after it was established (curl exit 56).
+    /// The peer reset the connection after it was established (curl exit 56). Only the
+    /// tests' fake network produces it.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "only the tests' network produces it")
+    )]
     #[error("connection reset by peer")]
     ConnectionReset,
     /// The peer closed the connection without sending a byte of response (curl exit 52).
@@ -158,7 +167,7 @@ pub enum NetError {
 }
 
 /// The standard reason phrase (RFC 9110), which Envoy, gunicorn and Go all send.
-pub fn reason_phrase(status: u16) -> &'static str {
+pub(crate) fn reason_phrase(status: u16) -> &'static str {
     match status {
         100 => "Continue",
         101 => "Switching Protocols",

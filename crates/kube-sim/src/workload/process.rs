@@ -15,9 +15,7 @@ use super::{clock, coreutils, curl};
 
 /// Who the process is and what it can reach.
 #[derive(Clone)]
-pub struct ProcessContext {
-    pub pod_name: String,
-    pub namespace: String,
+pub(crate) struct ProcessContext {
     /// The container's hostname (the pod name unless `spec.hostname` says otherwise).
     pub hostname: String,
     /// The process environment, in order, as [`container_env`] builds it.
@@ -28,7 +26,7 @@ pub struct ProcessContext {
 
 impl ProcessContext {
     /// Value of an environment variable.
-    pub fn env_var(&self, name: &str) -> Option<&str> {
+    pub(crate) fn env_var(&self, name: &str) -> Option<&str> {
         self.env
             .iter()
             .rev()
@@ -39,7 +37,7 @@ impl ProcessContext {
 
 /// The exec session's streams. Output is written as it is produced; `stdin` is `None` when
 /// the exec has no stdin (`kubectl exec` without `-i`), which a program reads as empty.
-pub struct ProcessIo {
+pub(crate) struct ProcessIo {
     pub stdin: Option<Box<dyn AsyncRead + Send + Unpin>>,
     pub stdout: Box<dyn AsyncWrite + Send + Unpin>,
     pub stderr: Box<dyn AsyncWrite + Send + Unpin>,
@@ -66,7 +64,7 @@ async fn write_flush(w: &mut (dyn AsyncWrite + Send + Unpin), bytes: &[u8]) -> b
 
 /// How an exec ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ExecOutcome {
+pub(crate) enum ExecOutcome {
     /// The process ran and exited with this code (0-255).
     Exited(i32),
     /// The executable does not exist in the image. `message` is the CRI runtime's error,
@@ -91,7 +89,7 @@ pub enum ExecOutcome {
 impl ExecOutcome {
     /// The `message` of the Status the kubelet sends for a failed exec, `None` when the
     /// process ran (then the Status is Success or NonZeroExitCode).
-    pub fn kubelet_status_message(&self) -> Option<String> {
+    pub(crate) fn kubelet_status_message(&self) -> Option<String> {
         match self {
             ExecOutcome::Exited(_) => None,
             ExecOutcome::NotFound { message } => Some(format!(
@@ -105,7 +103,7 @@ impl ExecOutcome {
 ///
 /// The future completes when the process exits; dropping it kills the process
 /// (`sleep infinity` never completes on its own).
-pub async fn exec(
+pub(crate) async fn exec(
     image: &ImageKind,
     ctx: &ProcessContext,
     argv: &[String],
@@ -231,7 +229,7 @@ fn exec_id() -> String {
 /// included), and `HOME` from the image user when still missing. A later value replaces an
 /// earlier one in place (containerd oci.WithEnv, internal/cri/server/container_create.go;
 /// runc sets HOME).
-pub fn container_env(
+pub(crate) fn container_env(
     image: &ImageKind,
     hostname: &str,
     spec_env: &[(String, String)],
@@ -285,7 +283,7 @@ mod tests {
     #[test]
     fn env_follows_runtime_order() {
         let env = container_env(
-            &ImageKind::Curl(super::super::CurlVersion::MODELLED),
+            &ImageKind::Curl(super::super::image::CurlVersion::MODELLED),
             "sleep-1",
             &[("FOO".into(), "bar".into()), ("PATH".into(), "/x".into())],
         );

@@ -62,25 +62,17 @@ impl Blog {
     }
 
     fn config_version(&self) -> u64 {
-        self.sim.sim().cluster().mesh().latest().version
+        kube_sim::testing::mesh_config_version(self.sim.sim())
     }
 
     /// Waits until istiod computed a config after `v0` and every proxy acked its latest push
     /// (what a harness reads from `/debug/syncz`), rather than sleeping a fixed time that a
     /// loaded CI machine might outlast. Proxies the profile keeps stale are not waited for.
     async fn converge(&self, v0: u64) {
-        let cluster = self.sim.sim().cluster();
-        let stale = cluster.profile.istio.propagation.never
-            || cluster.profile.istio.deviations.stale_proxy.is_some();
         let deadline = tokio::time::Instant::now() + CONVERGE;
         loop {
             let computed = self.config_version() > v0;
-            let synced = stale
-                || cluster
-                    .mesh()
-                    .syncz(cluster)
-                    .as_array()
-                    .is_some_and(|ps| ps.iter().all(|p| p["route_acked"] == p["route_sent"]));
+            let synced = kube_sim::testing::proxies_synced(self.sim.sim());
             if computed && synced {
                 return;
             }

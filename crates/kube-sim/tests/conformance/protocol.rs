@@ -330,18 +330,16 @@ fn bad_requests_get_the_apiservers_status_and_reason() {
 /// A watch from a position older than the kept history gets an ERROR event with 410 Expired.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_from_a_compacted_position_is_expired() {
-    use kube_sim::registry::ResourceKey;
-    use kube_sim::store::Write;
     let sim = Sim::start().await;
-    let store = &sim.sim().cluster().store;
-    let key = ResourceKey::new("", "configmaps");
     for i in 0..20_100 {
         let name = format!("c{i}");
-        store
-            .modify(&key, "default", &name, |_| {
-                Ok::<_, ()>(Write::Put(serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "default"}})))
-            })
-            .unwrap();
+        kube_sim::testing::put_object(
+            sim.sim(),
+            "",
+            "configmaps",
+            "default",
+            serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "default"}}),
+        );
     }
     let client = sim.client().await;
     let req = http::Request::get(

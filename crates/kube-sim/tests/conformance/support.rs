@@ -3,17 +3,17 @@
 
 use std::path::{Path, PathBuf};
 
-pub use kube_sim::testing::{
+pub(crate) use kube_sim::testing::{
     TestCluster as Sim, fast_profile, kubectl_dispatcher, kubectl_version, skip,
 };
 
-pub struct Output {
+pub(crate) struct Output {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
 }
 
-pub async fn run(mut cmd: tokio::process::Command) -> Output {
+pub(crate) async fn run(mut cmd: tokio::process::Command) -> Output {
     let out = tokio::time::timeout(std::time::Duration::from_secs(60), cmd.output())
         .await
         .expect("kubectl finished within 60 s")
@@ -26,7 +26,7 @@ pub async fn run(mut cmd: tokio::process::Command) -> Output {
 }
 
 /// Runs and requires exit 0.
-pub async fn ok(cmd: tokio::process::Command) -> String {
+pub(crate) async fn ok(cmd: tokio::process::Command) -> String {
     let dbg = format!("{cmd:?}");
     let o = run(cmd).await;
     assert_eq!(
@@ -38,20 +38,20 @@ pub async fn ok(cmd: tokio::process::Command) -> String {
 }
 
 /// A manifest under this crate's tests/data/manifests.
-pub fn manifest(name: &str) -> PathBuf {
+pub(crate) fn manifest(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/manifests")
         .join(name)
 }
 
 /// The seed blog's manifests, shared with the harness's tests (tests/data/blog at the top).
-pub fn blog_dir() -> PathBuf {
+pub(crate) fn blog_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/blog")
 }
 
 /// The exact two-sided binomial test (the sum of the probabilities of the outcomes no more
 /// likely than `k` of `n` at share `p`, as SciPy's `binomtest` computes it).
-pub fn binomial_p_value(k: u64, n: u64, p: f64) -> f64 {
+pub(crate) fn binomial_p_value(k: u64, n: u64, p: f64) -> f64 {
     let mut ln_fact = vec![0.0_f64; n as usize + 1];
     for i in 1..=n as usize {
         ln_fact[i] = ln_fact[i - 1] + (i as f64).ln();

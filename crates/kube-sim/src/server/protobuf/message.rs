@@ -15,12 +15,12 @@ use super::wire::{Reader, WireType};
 
 /// Messages nested deeper than this are refused. The deepest path in the tables (a
 /// Deployment's pod template down to a probe's HTTP header) is about a dozen levels.
-pub const MAX_DEPTH: usize = 64;
+pub(super) const MAX_DEPTH: usize = 64;
 
 /// Output values (fields, list items, map entries) one body may produce. Input size alone
 /// does not bound memory: an empty nested message costs two bytes on the wire but a whole
 /// JSON object in memory, so a 3 MiB body of them would expand roughly fifty-fold.
-pub const MAX_VALUES: usize = 250_000;
+pub(super) const MAX_VALUES: usize = 250_000;
 
 /// `time.Time{}`, Go's zero time (0001-01-01T00:00:00Z), in Unix seconds: `metav1.Time`
 /// renders it as JSON `null`.
@@ -29,7 +29,7 @@ const GO_ZERO_TIME_UNIX: i64 = -62_135_596_800;
 /// Why decoding failed, and where: the path is collected innermost-first while the error
 /// propagates out, so the message can say `spec.containers[0].ports[1].containerPort`.
 #[derive(Debug)]
-pub struct Failure {
+pub(super) struct Failure {
     reason: String,
     path: Vec<String>,
 }
@@ -48,7 +48,7 @@ impl Failure {
     }
 
     /// `reason`, or `field a.b[0].c: reason`.
-    pub fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         if self.path.is_empty() {
             return self.reason.clone();
         }
@@ -67,12 +67,12 @@ impl From<String> for Failure {
 }
 
 /// Per-body budget of output values, see [`MAX_VALUES`].
-pub struct Budget {
+pub(super) struct Budget {
     values_left: usize,
 }
 
 impl Budget {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self {
             values_left: MAX_VALUES,
         }
@@ -88,7 +88,7 @@ impl Budget {
 }
 
 /// Decodes a whole message of type `msg` into a fresh JSON object.
-pub fn decode_message(
+pub(super) fn decode_message(
     msg: &'static Message,
     data: &[u8],
     budget: &mut Budget,

@@ -31,11 +31,11 @@ use self::schema::Message;
 use self::wire::{Reader, WireType};
 
 /// The media type this module decodes.
-pub const CONTENT_TYPE: &str = "application/vnd.kubernetes.protobuf";
+pub(crate) const CONTENT_TYPE: &str = "application/vnd.kubernetes.protobuf";
 
 /// Bodies larger than this are refused: kube-apiserver's default limit on a write request's
 /// body (3 MiB).
-pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 
 /// The envelope's magic prefix, `k8s\0` (apimachinery
 /// pkg/runtime/serializer/protobuf/protobuf.go, `protoEncodingPrefix`).
@@ -43,7 +43,7 @@ const MAGIC: [u8; 4] = *b"k8s\0";
 
 /// Why a protobuf body could not be turned into JSON.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ProtobufError {
+pub(crate) enum ProtobufError {
     /// The body is not a well-formed envelope or message: answer 400 BadRequest.
     #[error("unable to decode protobuf body: {0}")]
     Invalid(String),
@@ -64,7 +64,7 @@ pub enum ProtobufError {
 
 impl ProtobufError {
     /// The HTTP status the API server should answer with.
-    pub fn status_code(&self) -> u16 {
+    pub(crate) fn status_code(&self) -> u16 {
         match self {
             Self::Invalid(_) => 400,
             Self::TooLarge { .. } => 413,
@@ -75,13 +75,14 @@ impl ProtobufError {
 
 /// Decodes a `k8s\0` + `runtime.Unknown` body into the object's JSON, `apiVersion` and
 /// `kind` included (taken from the envelope's `typeMeta`, which Go clients always fill).
-pub fn decode(body: &[u8]) -> Result<Value, ProtobufError> {
+#[cfg(test)]
+pub(crate) fn decode(body: &[u8]) -> Result<Value, ProtobufError> {
     decode_with_defaults(body, "", "")
 }
 
 /// [`decode`], with the `apiVersion` and `kind` the request URL implies used where the
 /// envelope leaves them empty, as kube-apiserver's decoder does (`copyKindDefaults`).
-pub fn decode_with_defaults(
+pub(crate) fn decode_with_defaults(
     body: &[u8],
     default_api_version: &str,
     default_kind: &str,
@@ -128,13 +129,14 @@ pub fn decode_with_defaults(
 }
 
 /// Whether [`decode`] has a schema for this kind (the server answers 415 otherwise).
-pub fn supports(api_version: &str, kind: &str) -> bool {
+#[cfg(test)]
+pub(crate) fn supports(api_version: &str, kind: &str) -> bool {
     lookup(api_version, kind).is_some()
 }
 
 /// The `(apiVersion, kind)` pairs [`decode`] handles. `DeleteOptions` is listed once as
 /// `meta.k8s.io/v1` but is accepted under every apiVersion, see [`supports`].
-pub fn supported_kinds() -> impl Iterator<Item = (&'static str, &'static str)> {
+pub(crate) fn supported_kinds() -> impl Iterator<Item = (&'static str, &'static str)> {
     tables::KINDS.iter().map(|&(v, k, _)| (v, k))
 }
 

@@ -7,7 +7,7 @@
 //! applied to the Go struct that the protobuf bytes were unmarshalled into.
 
 /// A protobuf message and the Go struct it unmarshals into.
-pub struct Message {
+pub(super) struct Message {
     /// The Go/proto type name, used only in error paths.
     pub name: &'static str,
     /// Sorted by field number (a unit test checks this), so lookups can binary-search.
@@ -17,7 +17,7 @@ pub struct Message {
 impl Message {
     /// The field with this number, or `None` for a field this schema does not know (newer
     /// than the tables, or alpha): the caller skips those, as Go's generated code does.
-    pub fn field(&self, number: u64) -> Option<&Field> {
+    pub(super) fn field(&self, number: u64) -> Option<&Field> {
         self.fields
             .binary_search_by_key(&number, |f| u64::from(f.number))
             .ok()
@@ -26,7 +26,7 @@ impl Message {
 }
 
 /// One field of a [`Message`].
-pub struct Field {
+pub(super) struct Field {
     pub number: u32,
     /// The JSON key; empty for [`Shape::Inline`].
     pub json: &'static str,
@@ -39,7 +39,7 @@ pub struct Field {
 
 /// How a field's occurrences on the wire become JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shape {
+pub(super) enum Shape {
     /// A singular field rendered whenever it is on the wire: Go pointers (`*int32`, `*bool`,
     /// `*Struct`), value structs (which `omitempty` never drops), and value scalars without
     /// `omitempty`. A Go client always writes non-pointer fields, so "on the wire" is exactly
@@ -59,7 +59,7 @@ pub enum Shape {
 
 /// What one value of a field is.
 #[derive(Clone, Copy)]
-pub enum Ty {
+pub(super) enum Ty {
     Bool,
     Int32,
     Int64,
@@ -84,7 +84,7 @@ pub enum Ty {
 }
 
 /// A field rendered whenever present ([`Shape::Single`]).
-pub const fn field(number: u32, json: &'static str, ty: Ty) -> Field {
+pub(super) const fn field(number: u32, json: &'static str, ty: Ty) -> Field {
     Field {
         number,
         json,
@@ -95,7 +95,7 @@ pub const fn field(number: u32, json: &'static str, ty: Ty) -> Field {
 }
 
 /// A value field tagged `omitempty`/`omitzero` ([`Shape::OmitZero`]).
-pub const fn omit_zero(number: u32, json: &'static str, ty: Ty) -> Field {
+pub(super) const fn omit_zero(number: u32, json: &'static str, ty: Ty) -> Field {
     Field {
         number,
         json,
@@ -106,7 +106,7 @@ pub const fn omit_zero(number: u32, json: &'static str, ty: Ty) -> Field {
 }
 
 /// An embedded struct ([`Shape::Inline`]).
-pub const fn inline(number: u32, message: &'static Message) -> Field {
+pub(super) const fn inline(number: u32, message: &'static Message) -> Field {
     Field {
         number,
         json: "",
@@ -117,7 +117,7 @@ pub const fn inline(number: u32, message: &'static Message) -> Field {
 }
 
 /// A repeated field ([`Shape::List`]).
-pub const fn list(number: u32, json: &'static str, ty: Ty) -> Field {
+pub(super) const fn list(number: u32, json: &'static str, ty: Ty) -> Field {
     Field {
         number,
         json,
@@ -128,7 +128,7 @@ pub const fn list(number: u32, json: &'static str, ty: Ty) -> Field {
 }
 
 /// A `map<string, ty>` field ([`Shape::Map`]).
-pub const fn map(number: u32, json: &'static str, ty: Ty) -> Field {
+pub(super) const fn map(number: u32, json: &'static str, ty: Ty) -> Field {
     Field {
         number,
         json,
@@ -139,7 +139,7 @@ pub const fn map(number: u32, json: &'static str, ty: Ty) -> Field {
 }
 
 /// A nil-able field without `omitempty`, rendered `null` when absent.
-pub const fn field_or_null(number: u32, json: &'static str, ty: Ty) -> Field {
+pub(super) const fn field_or_null(number: u32, json: &'static str, ty: Ty) -> Field {
     Field {
         null_when_absent: true,
         ..field(number, json, ty)
@@ -147,7 +147,7 @@ pub const fn field_or_null(number: u32, json: &'static str, ty: Ty) -> Field {
 }
 
 /// A slice without `omitempty`, rendered `null` when it has no items.
-pub const fn list_or_null(number: u32, json: &'static str, ty: Ty) -> Field {
+pub(super) const fn list_or_null(number: u32, json: &'static str, ty: Ty) -> Field {
     Field {
         null_when_absent: true,
         ..list(number, json, ty)

@@ -9,9 +9,29 @@
 //! out on purpose: the alpha batch/v1 `JobSchedulingConfiguration` fields typed from
 //! scheduling/v1alpha3.
 //!
+//! # Why hand-transcribed, and why only these kinds
+//!
+//! [`KINDS`] holds what kubectl >= 1.32 sends as protobuf: the bodies of its typed clients
+//! (`create <kind>`, `create token`, `auth can-i`/`whoami`, `autoscale`, which sends
+//! autoscaling/v1, `debug`, and `drain`'s Eviction or DeleteOptions). Other commands send JSON;
+//! `kubectl scale` PUTs a JSON-encoded Scale (client-go scale client, `LegacyCodec`), and
+//! kube-rs speaks JSON only. ReplicaSet, StatefulSet, DaemonSet, Scale and autoscaling/v2 were
+//! dropped for that reason: a body of theirs gets 415, so a client may retry as JSON.
+//!
+//! Not generated, because no registry this project can use carries the Go facts: the
+//! `k8s-pb` crate (prost types, 0.9.0) has the field numbers and wire types but no serde, only
+//! snake_case names (`volumeID` becomes `volume_id`), and nothing of `omitempty`, pointers or
+//! `json:",inline"`; `k8s-openapi` has the JSON names and required-ness but neither field
+//! numbers nor pointers; Debian ships no k8s.io/api sources. Telling a Go pointer from an
+//! `omitempty` value (`field` versus `omit_zero` below, 241 fields) needs `types.go` itself.
+//! What a crate can check is checked: `tests/k8s_pb_check.rs` round-trips every kind through
+//! k8s-pb, so each field number, wire type and `[]byte`-ness here matches kube-rs's generated
+//! bindings (fields newer than k8s-pb's Kubernetes 1.34 are listed there). The JSON names and
+//! omission rules are checked only by the kubectl and Go-encoded vectors.
+//!
 //! Special types (`Time`, `Quantity`, `IntOrString`, `FieldsV1`, `ExtraValue`) are not
 //! tables: their Go JSON is hand-written, see [`super::message`].
-
+//!
 //! `omitzero`, which upstream added to `ObjectMeta.creationTimestamp` after the kubectl
 //! 1.27-1.33 era, is ignored on purpose: a zero creationTimestamp renders `null`, exactly
 //! as those kubectl versions send it when they speak JSON.
@@ -23,7 +43,7 @@ use super::schema::{
 // ---- k8s.io.api.core.v1: field numbers from kubernetes/api/core/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/core/v1/types.go.
 
-pub static CORE_V1_AWS_ELASTIC_BLOCK_STORE_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_AWS_ELASTIC_BLOCK_STORE_VOLUME_SOURCE: Message = Message {
     name: "AWSElasticBlockStoreVolumeSource",
     fields: &[
         field(1, "volumeID", Ty::String),
@@ -33,7 +53,7 @@ pub static CORE_V1_AWS_ELASTIC_BLOCK_STORE_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_AFFINITY: Message = Message {
+pub(super) static CORE_V1_AFFINITY: Message = Message {
     name: "Affinity",
     fields: &[
         field(1, "nodeAffinity", Ty::Msg(&CORE_V1_NODE_AFFINITY)),
@@ -42,7 +62,7 @@ pub static CORE_V1_AFFINITY: Message = Message {
     ],
 };
 
-pub static CORE_V1_APP_ARMOR_PROFILE: Message = Message {
+pub(super) static CORE_V1_APP_ARMOR_PROFILE: Message = Message {
     name: "AppArmorProfile",
     fields: &[
         field(1, "type", Ty::String),
@@ -50,7 +70,7 @@ pub static CORE_V1_APP_ARMOR_PROFILE: Message = Message {
     ],
 };
 
-pub static CORE_V1_AZURE_DISK_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_AZURE_DISK_VOLUME_SOURCE: Message = Message {
     name: "AzureDiskVolumeSource",
     fields: &[
         field(1, "diskName", Ty::String),
@@ -62,7 +82,7 @@ pub static CORE_V1_AZURE_DISK_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_AZURE_FILE_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_AZURE_FILE_VOLUME_SOURCE: Message = Message {
     name: "AzureFileVolumeSource",
     fields: &[
         field(1, "secretName", Ty::String),
@@ -71,7 +91,7 @@ pub static CORE_V1_AZURE_FILE_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_CSI_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_CSI_VOLUME_SOURCE: Message = Message {
     name: "CSIVolumeSource",
     fields: &[
         field(1, "driver", Ty::String),
@@ -86,12 +106,12 @@ pub static CORE_V1_CSI_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_CAPABILITIES: Message = Message {
+pub(super) static CORE_V1_CAPABILITIES: Message = Message {
     name: "Capabilities",
     fields: &[list(1, "add", Ty::String), list(2, "drop", Ty::String)],
 };
 
-pub static CORE_V1_CEPH_FS_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_CEPH_FS_VOLUME_SOURCE: Message = Message {
     name: "CephFSVolumeSource",
     fields: &[
         list_or_null(1, "monitors", Ty::String),
@@ -103,7 +123,7 @@ pub static CORE_V1_CEPH_FS_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_CINDER_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_CINDER_VOLUME_SOURCE: Message = Message {
     name: "CinderVolumeSource",
     fields: &[
         field(1, "volumeID", Ty::String),
@@ -113,12 +133,12 @@ pub static CORE_V1_CINDER_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_CLIENT_IP_CONFIG: Message = Message {
+pub(super) static CORE_V1_CLIENT_IP_CONFIG: Message = Message {
     name: "ClientIPConfig",
     fields: &[field(1, "timeoutSeconds", Ty::Int32)],
 };
 
-pub static CORE_V1_CLUSTER_TRUST_BUNDLE_PROJECTION: Message = Message {
+pub(super) static CORE_V1_CLUSTER_TRUST_BUNDLE_PROJECTION: Message = Message {
     name: "ClusterTrustBundleProjection",
     fields: &[
         field(1, "name", Ty::String),
@@ -130,7 +150,7 @@ pub static CORE_V1_CLUSTER_TRUST_BUNDLE_PROJECTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONFIG_MAP: Message = Message {
+pub(super) static CORE_V1_CONFIG_MAP: Message = Message {
     name: "ConfigMap",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -140,7 +160,7 @@ pub static CORE_V1_CONFIG_MAP: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONFIG_MAP_ENV_SOURCE: Message = Message {
+pub(super) static CORE_V1_CONFIG_MAP_ENV_SOURCE: Message = Message {
     name: "ConfigMapEnvSource",
     fields: &[
         inline(1, &CORE_V1_LOCAL_OBJECT_REFERENCE),
@@ -148,7 +168,7 @@ pub static CORE_V1_CONFIG_MAP_ENV_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONFIG_MAP_KEY_SELECTOR: Message = Message {
+pub(super) static CORE_V1_CONFIG_MAP_KEY_SELECTOR: Message = Message {
     name: "ConfigMapKeySelector",
     fields: &[
         inline(1, &CORE_V1_LOCAL_OBJECT_REFERENCE),
@@ -157,7 +177,7 @@ pub static CORE_V1_CONFIG_MAP_KEY_SELECTOR: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONFIG_MAP_PROJECTION: Message = Message {
+pub(super) static CORE_V1_CONFIG_MAP_PROJECTION: Message = Message {
     name: "ConfigMapProjection",
     fields: &[
         inline(1, &CORE_V1_LOCAL_OBJECT_REFERENCE),
@@ -166,7 +186,7 @@ pub static CORE_V1_CONFIG_MAP_PROJECTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONFIG_MAP_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_CONFIG_MAP_VOLUME_SOURCE: Message = Message {
     name: "ConfigMapVolumeSource",
     fields: &[
         inline(1, &CORE_V1_LOCAL_OBJECT_REFERENCE),
@@ -177,7 +197,7 @@ pub static CORE_V1_CONFIG_MAP_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER: Message = Message {
+pub(super) static CORE_V1_CONTAINER: Message = Message {
     name: "Container",
     fields: &[
         field(1, "name", Ty::String),
@@ -216,7 +236,7 @@ pub static CORE_V1_CONTAINER: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_EXTENDED_RESOURCE_REQUEST: Message = Message {
+pub(super) static CORE_V1_CONTAINER_EXTENDED_RESOURCE_REQUEST: Message = Message {
     name: "ContainerExtendedResourceRequest",
     fields: &[
         field(1, "containerName", Ty::String),
@@ -225,7 +245,7 @@ pub static CORE_V1_CONTAINER_EXTENDED_RESOURCE_REQUEST: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_PORT: Message = Message {
+pub(super) static CORE_V1_CONTAINER_PORT: Message = Message {
     name: "ContainerPort",
     fields: &[
         omit_zero(1, "name", Ty::String),
@@ -236,7 +256,7 @@ pub static CORE_V1_CONTAINER_PORT: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_RESIZE_POLICY: Message = Message {
+pub(super) static CORE_V1_CONTAINER_RESIZE_POLICY: Message = Message {
     name: "ContainerResizePolicy",
     fields: &[
         field(1, "resourceName", Ty::String),
@@ -244,7 +264,7 @@ pub static CORE_V1_CONTAINER_RESIZE_POLICY: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_RESTART_RULE: Message = Message {
+pub(super) static CORE_V1_CONTAINER_RESTART_RULE: Message = Message {
     name: "ContainerRestartRule",
     fields: &[
         omit_zero(1, "action", Ty::String),
@@ -256,7 +276,7 @@ pub static CORE_V1_CONTAINER_RESTART_RULE: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_RESTART_RULE_ON_EXIT_CODES: Message = Message {
+pub(super) static CORE_V1_CONTAINER_RESTART_RULE_ON_EXIT_CODES: Message = Message {
     name: "ContainerRestartRuleOnExitCodes",
     fields: &[
         omit_zero(1, "operator", Ty::String),
@@ -264,7 +284,7 @@ pub static CORE_V1_CONTAINER_RESTART_RULE_ON_EXIT_CODES: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_STATE: Message = Message {
+pub(super) static CORE_V1_CONTAINER_STATE: Message = Message {
     name: "ContainerState",
     fields: &[
         field(1, "waiting", Ty::Msg(&CORE_V1_CONTAINER_STATE_WAITING)),
@@ -277,12 +297,12 @@ pub static CORE_V1_CONTAINER_STATE: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_STATE_RUNNING: Message = Message {
+pub(super) static CORE_V1_CONTAINER_STATE_RUNNING: Message = Message {
     name: "ContainerStateRunning",
     fields: &[field(1, "startedAt", Ty::Time)],
 };
 
-pub static CORE_V1_CONTAINER_STATE_TERMINATED: Message = Message {
+pub(super) static CORE_V1_CONTAINER_STATE_TERMINATED: Message = Message {
     name: "ContainerStateTerminated",
     fields: &[
         field(1, "exitCode", Ty::Int32),
@@ -295,7 +315,7 @@ pub static CORE_V1_CONTAINER_STATE_TERMINATED: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_STATE_WAITING: Message = Message {
+pub(super) static CORE_V1_CONTAINER_STATE_WAITING: Message = Message {
     name: "ContainerStateWaiting",
     fields: &[
         omit_zero(1, "reason", Ty::String),
@@ -303,7 +323,7 @@ pub static CORE_V1_CONTAINER_STATE_WAITING: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_STATUS: Message = Message {
+pub(super) static CORE_V1_CONTAINER_STATUS: Message = Message {
     name: "ContainerStatus",
     fields: &[
         field(1, "name", Ty::String),
@@ -328,17 +348,17 @@ pub static CORE_V1_CONTAINER_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_CONTAINER_USER: Message = Message {
+pub(super) static CORE_V1_CONTAINER_USER: Message = Message {
     name: "ContainerUser",
     fields: &[field(1, "linux", Ty::Msg(&CORE_V1_LINUX_CONTAINER_USER))],
 };
 
-pub static CORE_V1_DOWNWARD_API_PROJECTION: Message = Message {
+pub(super) static CORE_V1_DOWNWARD_API_PROJECTION: Message = Message {
     name: "DownwardAPIProjection",
     fields: &[list(1, "items", Ty::Msg(&CORE_V1_DOWNWARD_API_VOLUME_FILE))],
 };
 
-pub static CORE_V1_DOWNWARD_API_VOLUME_FILE: Message = Message {
+pub(super) static CORE_V1_DOWNWARD_API_VOLUME_FILE: Message = Message {
     name: "DownwardAPIVolumeFile",
     fields: &[
         field(1, "path", Ty::String),
@@ -353,7 +373,7 @@ pub static CORE_V1_DOWNWARD_API_VOLUME_FILE: Message = Message {
     ],
 };
 
-pub static CORE_V1_DOWNWARD_API_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_DOWNWARD_API_VOLUME_SOURCE: Message = Message {
     name: "DownwardAPIVolumeSource",
     fields: &[
         list(1, "items", Ty::Msg(&CORE_V1_DOWNWARD_API_VOLUME_FILE)),
@@ -362,7 +382,7 @@ pub static CORE_V1_DOWNWARD_API_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_EMPTY_DIR_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_EMPTY_DIR_VOLUME_SOURCE: Message = Message {
     name: "EmptyDirVolumeSource",
     fields: &[
         omit_zero(1, "medium", Ty::String),
@@ -371,7 +391,7 @@ pub static CORE_V1_EMPTY_DIR_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_ENV_FROM_SOURCE: Message = Message {
+pub(super) static CORE_V1_ENV_FROM_SOURCE: Message = Message {
     name: "EnvFromSource",
     fields: &[
         omit_zero(1, "prefix", Ty::String),
@@ -380,7 +400,7 @@ pub static CORE_V1_ENV_FROM_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_ENV_VAR: Message = Message {
+pub(super) static CORE_V1_ENV_VAR: Message = Message {
     name: "EnvVar",
     fields: &[
         field(1, "name", Ty::String),
@@ -389,7 +409,7 @@ pub static CORE_V1_ENV_VAR: Message = Message {
     ],
 };
 
-pub static CORE_V1_ENV_VAR_SOURCE: Message = Message {
+pub(super) static CORE_V1_ENV_VAR_SOURCE: Message = Message {
     name: "EnvVarSource",
     fields: &[
         field(1, "fieldRef", Ty::Msg(&CORE_V1_OBJECT_FIELD_SELECTOR)),
@@ -408,7 +428,7 @@ pub static CORE_V1_ENV_VAR_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_EPHEMERAL_CONTAINER: Message = Message {
+pub(super) static CORE_V1_EPHEMERAL_CONTAINER: Message = Message {
     name: "EphemeralContainer",
     fields: &[
         inline(1, &CORE_V1_EPHEMERAL_CONTAINER_COMMON),
@@ -416,7 +436,7 @@ pub static CORE_V1_EPHEMERAL_CONTAINER: Message = Message {
     ],
 };
 
-pub static CORE_V1_EPHEMERAL_CONTAINER_COMMON: Message = Message {
+pub(super) static CORE_V1_EPHEMERAL_CONTAINER_COMMON: Message = Message {
     name: "EphemeralContainerCommon",
     fields: &[
         field(1, "name", Ty::String),
@@ -455,7 +475,7 @@ pub static CORE_V1_EPHEMERAL_CONTAINER_COMMON: Message = Message {
     ],
 };
 
-pub static CORE_V1_EPHEMERAL_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_EPHEMERAL_VOLUME_SOURCE: Message = Message {
     name: "EphemeralVolumeSource",
     fields: &[field(
         1,
@@ -464,7 +484,7 @@ pub static CORE_V1_EPHEMERAL_VOLUME_SOURCE: Message = Message {
     )],
 };
 
-pub static CORE_V1_EVICTION_RESPONDER: Message = Message {
+pub(super) static CORE_V1_EVICTION_RESPONDER: Message = Message {
     name: "EvictionResponder",
     fields: &[
         field(1, "name", Ty::String),
@@ -472,12 +492,12 @@ pub static CORE_V1_EVICTION_RESPONDER: Message = Message {
     ],
 };
 
-pub static CORE_V1_EXEC_ACTION: Message = Message {
+pub(super) static CORE_V1_EXEC_ACTION: Message = Message {
     name: "ExecAction",
     fields: &[list(1, "command", Ty::String)],
 };
 
-pub static CORE_V1_FC_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_FC_VOLUME_SOURCE: Message = Message {
     name: "FCVolumeSource",
     fields: &[
         list(1, "targetWWNs", Ty::String),
@@ -488,7 +508,7 @@ pub static CORE_V1_FC_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_FILE_KEY_SELECTOR: Message = Message {
+pub(super) static CORE_V1_FILE_KEY_SELECTOR: Message = Message {
     name: "FileKeySelector",
     fields: &[
         field(1, "volumeName", Ty::String),
@@ -498,7 +518,7 @@ pub static CORE_V1_FILE_KEY_SELECTOR: Message = Message {
     ],
 };
 
-pub static CORE_V1_FLEX_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_FLEX_VOLUME_SOURCE: Message = Message {
     name: "FlexVolumeSource",
     fields: &[
         field(1, "driver", Ty::String),
@@ -509,7 +529,7 @@ pub static CORE_V1_FLEX_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_FLOCKER_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_FLOCKER_VOLUME_SOURCE: Message = Message {
     name: "FlockerVolumeSource",
     fields: &[
         omit_zero(1, "datasetName", Ty::String),
@@ -517,7 +537,7 @@ pub static CORE_V1_FLOCKER_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_GCE_PERSISTENT_DISK_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_GCE_PERSISTENT_DISK_VOLUME_SOURCE: Message = Message {
     name: "GCEPersistentDiskVolumeSource",
     fields: &[
         field(1, "pdName", Ty::String),
@@ -527,7 +547,7 @@ pub static CORE_V1_GCE_PERSISTENT_DISK_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_GRPC_ACTION: Message = Message {
+pub(super) static CORE_V1_GRPC_ACTION: Message = Message {
     name: "GRPCAction",
     fields: &[
         field(1, "port", Ty::Int32),
@@ -536,7 +556,7 @@ pub static CORE_V1_GRPC_ACTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_GIT_REPO_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_GIT_REPO_VOLUME_SOURCE: Message = Message {
     name: "GitRepoVolumeSource",
     fields: &[
         field(1, "repository", Ty::String),
@@ -545,7 +565,7 @@ pub static CORE_V1_GIT_REPO_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_GLUSTERFS_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_GLUSTERFS_VOLUME_SOURCE: Message = Message {
     name: "GlusterfsVolumeSource",
     fields: &[
         field(1, "endpoints", Ty::String),
@@ -554,7 +574,7 @@ pub static CORE_V1_GLUSTERFS_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_HTTP_GET_ACTION: Message = Message {
+pub(super) static CORE_V1_HTTP_GET_ACTION: Message = Message {
     name: "HTTPGetAction",
     fields: &[
         omit_zero(1, "path", Ty::String),
@@ -566,27 +586,27 @@ pub static CORE_V1_HTTP_GET_ACTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_HTTP_HEADER: Message = Message {
+pub(super) static CORE_V1_HTTP_HEADER: Message = Message {
     name: "HTTPHeader",
     fields: &[field(1, "name", Ty::String), field(2, "value", Ty::String)],
 };
 
-pub static CORE_V1_HOST_ALIAS: Message = Message {
+pub(super) static CORE_V1_HOST_ALIAS: Message = Message {
     name: "HostAlias",
     fields: &[field(1, "ip", Ty::String), list(2, "hostnames", Ty::String)],
 };
 
-pub static CORE_V1_HOST_IP: Message = Message {
+pub(super) static CORE_V1_HOST_IP: Message = Message {
     name: "HostIP",
     fields: &[field(1, "ip", Ty::String)],
 };
 
-pub static CORE_V1_HOST_PATH_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_HOST_PATH_VOLUME_SOURCE: Message = Message {
     name: "HostPathVolumeSource",
     fields: &[field(1, "path", Ty::String), field(2, "type", Ty::String)],
 };
 
-pub static CORE_V1_ISCSI_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_ISCSI_VOLUME_SOURCE: Message = Message {
     name: "ISCSIVolumeSource",
     fields: &[
         field(1, "targetPortal", Ty::String),
@@ -603,7 +623,7 @@ pub static CORE_V1_ISCSI_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_IMAGE_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_IMAGE_VOLUME_SOURCE: Message = Message {
     name: "ImageVolumeSource",
     fields: &[
         omit_zero(1, "reference", Ty::String),
@@ -611,12 +631,12 @@ pub static CORE_V1_IMAGE_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_IMAGE_VOLUME_STATUS: Message = Message {
+pub(super) static CORE_V1_IMAGE_VOLUME_STATUS: Message = Message {
     name: "ImageVolumeStatus",
     fields: &[omit_zero(1, "imageRef", Ty::String)],
 };
 
-pub static CORE_V1_KEY_TO_PATH: Message = Message {
+pub(super) static CORE_V1_KEY_TO_PATH: Message = Message {
     name: "KeyToPath",
     fields: &[
         field(1, "key", Ty::String),
@@ -626,7 +646,7 @@ pub static CORE_V1_KEY_TO_PATH: Message = Message {
     ],
 };
 
-pub static CORE_V1_LIFECYCLE: Message = Message {
+pub(super) static CORE_V1_LIFECYCLE: Message = Message {
     name: "Lifecycle",
     fields: &[
         field(1, "postStart", Ty::Msg(&CORE_V1_LIFECYCLE_HANDLER)),
@@ -635,7 +655,7 @@ pub static CORE_V1_LIFECYCLE: Message = Message {
     ],
 };
 
-pub static CORE_V1_LIFECYCLE_HANDLER: Message = Message {
+pub(super) static CORE_V1_LIFECYCLE_HANDLER: Message = Message {
     name: "LifecycleHandler",
     fields: &[
         field(1, "exec", Ty::Msg(&CORE_V1_EXEC_ACTION)),
@@ -645,7 +665,7 @@ pub static CORE_V1_LIFECYCLE_HANDLER: Message = Message {
     ],
 };
 
-pub static CORE_V1_LINUX_CONTAINER_USER: Message = Message {
+pub(super) static CORE_V1_LINUX_CONTAINER_USER: Message = Message {
     name: "LinuxContainerUser",
     fields: &[
         field(1, "uid", Ty::Int64),
@@ -654,7 +674,7 @@ pub static CORE_V1_LINUX_CONTAINER_USER: Message = Message {
     ],
 };
 
-pub static CORE_V1_LOAD_BALANCER_INGRESS: Message = Message {
+pub(super) static CORE_V1_LOAD_BALANCER_INGRESS: Message = Message {
     name: "LoadBalancerIngress",
     fields: &[
         omit_zero(1, "ip", Ty::String),
@@ -664,25 +684,17 @@ pub static CORE_V1_LOAD_BALANCER_INGRESS: Message = Message {
     ],
 };
 
-pub static CORE_V1_LOAD_BALANCER_STATUS: Message = Message {
+pub(super) static CORE_V1_LOAD_BALANCER_STATUS: Message = Message {
     name: "LoadBalancerStatus",
     fields: &[list(1, "ingress", Ty::Msg(&CORE_V1_LOAD_BALANCER_INGRESS))],
 };
 
-pub static CORE_V1_LOCAL_OBJECT_REFERENCE: Message = Message {
+pub(super) static CORE_V1_LOCAL_OBJECT_REFERENCE: Message = Message {
     name: "LocalObjectReference",
     fields: &[omit_zero(1, "name", Ty::String)],
 };
 
-pub static CORE_V1_MODIFY_VOLUME_STATUS: Message = Message {
-    name: "ModifyVolumeStatus",
-    fields: &[
-        omit_zero(1, "targetVolumeAttributesClassName", Ty::String),
-        field(2, "status", Ty::String),
-    ],
-};
-
-pub static CORE_V1_NFS_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_NFS_VOLUME_SOURCE: Message = Message {
     name: "NFSVolumeSource",
     fields: &[
         field(1, "server", Ty::String),
@@ -691,7 +703,7 @@ pub static CORE_V1_NFS_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_NAMESPACE: Message = Message {
+pub(super) static CORE_V1_NAMESPACE: Message = Message {
     name: "Namespace",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -700,7 +712,7 @@ pub static CORE_V1_NAMESPACE: Message = Message {
     ],
 };
 
-pub static CORE_V1_NAMESPACE_CONDITION: Message = Message {
+pub(super) static CORE_V1_NAMESPACE_CONDITION: Message = Message {
     name: "NamespaceCondition",
     fields: &[
         field(1, "type", Ty::String),
@@ -711,12 +723,12 @@ pub static CORE_V1_NAMESPACE_CONDITION: Message = Message {
     ],
 };
 
-pub static CORE_V1_NAMESPACE_SPEC: Message = Message {
+pub(super) static CORE_V1_NAMESPACE_SPEC: Message = Message {
     name: "NamespaceSpec",
     fields: &[list(1, "finalizers", Ty::String)],
 };
 
-pub static CORE_V1_NAMESPACE_STATUS: Message = Message {
+pub(super) static CORE_V1_NAMESPACE_STATUS: Message = Message {
     name: "NamespaceStatus",
     fields: &[
         omit_zero(1, "phase", Ty::String),
@@ -724,7 +736,7 @@ pub static CORE_V1_NAMESPACE_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_NODE_AFFINITY: Message = Message {
+pub(super) static CORE_V1_NODE_AFFINITY: Message = Message {
     name: "NodeAffinity",
     fields: &[
         field(
@@ -740,7 +752,7 @@ pub static CORE_V1_NODE_AFFINITY: Message = Message {
     ],
 };
 
-pub static CORE_V1_NODE_ALLOCATABLE_MAPPED_RESOURCES: Message = Message {
+pub(super) static CORE_V1_NODE_ALLOCATABLE_MAPPED_RESOURCES: Message = Message {
     name: "NodeAllocatableMappedResources",
     fields: &[
         field(1, "name", Ty::String),
@@ -748,7 +760,7 @@ pub static CORE_V1_NODE_ALLOCATABLE_MAPPED_RESOURCES: Message = Message {
     ],
 };
 
-pub static CORE_V1_NODE_ALLOCATABLE_OVERHEAD_RESOURCES: Message = Message {
+pub(super) static CORE_V1_NODE_ALLOCATABLE_OVERHEAD_RESOURCES: Message = Message {
     name: "NodeAllocatableOverheadResources",
     fields: &[
         field(1, "name", Ty::String),
@@ -757,7 +769,7 @@ pub static CORE_V1_NODE_ALLOCATABLE_OVERHEAD_RESOURCES: Message = Message {
     ],
 };
 
-pub static CORE_V1_NODE_ALLOCATABLE_RESOURCE_CLAIM_STATUS: Message = Message {
+pub(super) static CORE_V1_NODE_ALLOCATABLE_RESOURCE_CLAIM_STATUS: Message = Message {
     name: "NodeAllocatableResourceClaimStatus",
     fields: &[
         field(1, "resourceClaimName", Ty::String),
@@ -775,7 +787,7 @@ pub static CORE_V1_NODE_ALLOCATABLE_RESOURCE_CLAIM_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_NODE_SELECTOR: Message = Message {
+pub(super) static CORE_V1_NODE_SELECTOR: Message = Message {
     name: "NodeSelector",
     fields: &[list_or_null(
         1,
@@ -784,7 +796,7 @@ pub static CORE_V1_NODE_SELECTOR: Message = Message {
     )],
 };
 
-pub static CORE_V1_NODE_SELECTOR_REQUIREMENT: Message = Message {
+pub(super) static CORE_V1_NODE_SELECTOR_REQUIREMENT: Message = Message {
     name: "NodeSelectorRequirement",
     fields: &[
         field(1, "key", Ty::String),
@@ -793,7 +805,7 @@ pub static CORE_V1_NODE_SELECTOR_REQUIREMENT: Message = Message {
     ],
 };
 
-pub static CORE_V1_NODE_SELECTOR_TERM: Message = Message {
+pub(super) static CORE_V1_NODE_SELECTOR_TERM: Message = Message {
     name: "NodeSelectorTerm",
     fields: &[
         list(
@@ -809,7 +821,7 @@ pub static CORE_V1_NODE_SELECTOR_TERM: Message = Message {
     ],
 };
 
-pub static CORE_V1_OBJECT_FIELD_SELECTOR: Message = Message {
+pub(super) static CORE_V1_OBJECT_FIELD_SELECTOR: Message = Message {
     name: "ObjectFieldSelector",
     fields: &[
         omit_zero(1, "apiVersion", Ty::String),
@@ -817,7 +829,7 @@ pub static CORE_V1_OBJECT_FIELD_SELECTOR: Message = Message {
     ],
 };
 
-pub static CORE_V1_OBJECT_REFERENCE: Message = Message {
+pub(super) static CORE_V1_OBJECT_REFERENCE: Message = Message {
     name: "ObjectReference",
     fields: &[
         omit_zero(1, "kind", Ty::String),
@@ -830,32 +842,7 @@ pub static CORE_V1_OBJECT_REFERENCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_PERSISTENT_VOLUME_CLAIM: Message = Message {
-    name: "PersistentVolumeClaim",
-    fields: &[
-        field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
-        field(2, "spec", Ty::Msg(&CORE_V1_PERSISTENT_VOLUME_CLAIM_SPEC)),
-        field(
-            3,
-            "status",
-            Ty::Msg(&CORE_V1_PERSISTENT_VOLUME_CLAIM_STATUS),
-        ),
-    ],
-};
-
-pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_CONDITION: Message = Message {
-    name: "PersistentVolumeClaimCondition",
-    fields: &[
-        field(1, "type", Ty::String),
-        field(2, "status", Ty::String),
-        field(3, "lastProbeTime", Ty::Time),
-        field(4, "lastTransitionTime", Ty::Time),
-        omit_zero(5, "reason", Ty::String),
-        omit_zero(6, "message", Ty::String),
-    ],
-};
-
-pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_SPEC: Message = Message {
+pub(super) static CORE_V1_PERSISTENT_VOLUME_CLAIM_SPEC: Message = Message {
     name: "PersistentVolumeClaimSpec",
     fields: &[
         list(1, "accessModes", Ty::String),
@@ -878,30 +865,7 @@ pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_SPEC: Message = Message {
     ],
 };
 
-pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_STATUS: Message = Message {
-    name: "PersistentVolumeClaimStatus",
-    fields: &[
-        omit_zero(1, "phase", Ty::String),
-        list(2, "accessModes", Ty::String),
-        map(3, "capacity", Ty::Quantity),
-        list(
-            4,
-            "conditions",
-            Ty::Msg(&CORE_V1_PERSISTENT_VOLUME_CLAIM_CONDITION),
-        ),
-        map(5, "allocatedResources", Ty::Quantity),
-        map(7, "allocatedResourceStatuses", Ty::String),
-        field(8, "currentVolumeAttributesClassName", Ty::String),
-        field(
-            9,
-            "modifyVolumeStatus",
-            Ty::Msg(&CORE_V1_MODIFY_VOLUME_STATUS),
-        ),
-        field(10, "healthStatus", Ty::Msg(&CORE_V1_VOLUME_HEALTH_STATUS)),
-    ],
-};
-
-pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_TEMPLATE: Message = Message {
+pub(super) static CORE_V1_PERSISTENT_VOLUME_CLAIM_TEMPLATE: Message = Message {
     name: "PersistentVolumeClaimTemplate",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -909,7 +873,7 @@ pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_TEMPLATE: Message = Message {
     ],
 };
 
-pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_PERSISTENT_VOLUME_CLAIM_VOLUME_SOURCE: Message = Message {
     name: "PersistentVolumeClaimVolumeSource",
     fields: &[
         field(1, "claimName", Ty::String),
@@ -917,7 +881,7 @@ pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_PHOTON_PERSISTENT_DISK_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_PHOTON_PERSISTENT_DISK_VOLUME_SOURCE: Message = Message {
     name: "PhotonPersistentDiskVolumeSource",
     fields: &[
         field(1, "pdID", Ty::String),
@@ -925,7 +889,7 @@ pub static CORE_V1_PHOTON_PERSISTENT_DISK_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD: Message = Message {
+pub(super) static CORE_V1_POD: Message = Message {
     name: "Pod",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -934,7 +898,7 @@ pub static CORE_V1_POD: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_AFFINITY: Message = Message {
+pub(super) static CORE_V1_POD_AFFINITY: Message = Message {
     name: "PodAffinity",
     fields: &[
         list(
@@ -950,7 +914,7 @@ pub static CORE_V1_POD_AFFINITY: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_AFFINITY_TERM: Message = Message {
+pub(super) static CORE_V1_POD_AFFINITY_TERM: Message = Message {
     name: "PodAffinityTerm",
     fields: &[
         field(1, "labelSelector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
@@ -962,7 +926,7 @@ pub static CORE_V1_POD_AFFINITY_TERM: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_ANTI_AFFINITY: Message = Message {
+pub(super) static CORE_V1_POD_ANTI_AFFINITY: Message = Message {
     name: "PodAntiAffinity",
     fields: &[
         list(
@@ -978,7 +942,7 @@ pub static CORE_V1_POD_ANTI_AFFINITY: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_CERTIFICATE_PROJECTION: Message = Message {
+pub(super) static CORE_V1_POD_CERTIFICATE_PROJECTION: Message = Message {
     name: "PodCertificateProjection",
     fields: &[
         omit_zero(1, "signerName", Ty::String),
@@ -992,7 +956,7 @@ pub static CORE_V1_POD_CERTIFICATE_PROJECTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_CONDITION: Message = Message {
+pub(super) static CORE_V1_POD_CONDITION: Message = Message {
     name: "PodCondition",
     fields: &[
         field(1, "type", Ty::String),
@@ -1005,7 +969,7 @@ pub static CORE_V1_POD_CONDITION: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_DNS_CONFIG: Message = Message {
+pub(super) static CORE_V1_POD_DNS_CONFIG: Message = Message {
     name: "PodDNSConfig",
     fields: &[
         list(1, "nameservers", Ty::String),
@@ -1014,7 +978,7 @@ pub static CORE_V1_POD_DNS_CONFIG: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_DNS_CONFIG_OPTION: Message = Message {
+pub(super) static CORE_V1_POD_DNS_CONFIG_OPTION: Message = Message {
     name: "PodDNSConfigOption",
     fields: &[
         omit_zero(1, "name", Ty::String),
@@ -1022,7 +986,7 @@ pub static CORE_V1_POD_DNS_CONFIG_OPTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_EXTENDED_RESOURCE_CLAIM_STATUS: Message = Message {
+pub(super) static CORE_V1_POD_EXTENDED_RESOURCE_CLAIM_STATUS: Message = Message {
     name: "PodExtendedResourceClaimStatus",
     fields: &[
         list_or_null(
@@ -1034,22 +998,22 @@ pub static CORE_V1_POD_EXTENDED_RESOURCE_CLAIM_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_IP: Message = Message {
+pub(super) static CORE_V1_POD_IP: Message = Message {
     name: "PodIP",
     fields: &[field(1, "ip", Ty::String)],
 };
 
-pub static CORE_V1_POD_OS: Message = Message {
+pub(super) static CORE_V1_POD_OS: Message = Message {
     name: "PodOS",
     fields: &[field(1, "name", Ty::String)],
 };
 
-pub static CORE_V1_POD_READINESS_GATE: Message = Message {
+pub(super) static CORE_V1_POD_READINESS_GATE: Message = Message {
     name: "PodReadinessGate",
     fields: &[field(1, "conditionType", Ty::String)],
 };
 
-pub static CORE_V1_POD_RESOURCE_CLAIM: Message = Message {
+pub(super) static CORE_V1_POD_RESOURCE_CLAIM: Message = Message {
     name: "PodResourceClaim",
     fields: &[
         field(1, "name", Ty::String),
@@ -1058,7 +1022,7 @@ pub static CORE_V1_POD_RESOURCE_CLAIM: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_RESOURCE_CLAIM_STATUS: Message = Message {
+pub(super) static CORE_V1_POD_RESOURCE_CLAIM_STATUS: Message = Message {
     name: "PodResourceClaimStatus",
     fields: &[
         field(1, "name", Ty::String),
@@ -1066,17 +1030,17 @@ pub static CORE_V1_POD_RESOURCE_CLAIM_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_SCHEDULING_GATE: Message = Message {
+pub(super) static CORE_V1_POD_SCHEDULING_GATE: Message = Message {
     name: "PodSchedulingGate",
     fields: &[field(1, "name", Ty::String)],
 };
 
-pub static CORE_V1_POD_SCHEDULING_GROUP: Message = Message {
+pub(super) static CORE_V1_POD_SCHEDULING_GROUP: Message = Message {
     name: "PodSchedulingGroup",
     fields: &[field(1, "podGroupName", Ty::String)],
 };
 
-pub static CORE_V1_POD_SECURITY_CONTEXT: Message = Message {
+pub(super) static CORE_V1_POD_SECURITY_CONTEXT: Message = Message {
     name: "PodSecurityContext",
     fields: &[
         field(1, "seLinuxOptions", Ty::Msg(&CORE_V1_SE_LINUX_OPTIONS)),
@@ -1099,7 +1063,7 @@ pub static CORE_V1_POD_SECURITY_CONTEXT: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_SPEC: Message = Message {
+pub(super) static CORE_V1_POD_SPEC: Message = Message {
     name: "PodSpec",
     fields: &[
         list(1, "volumes", Ty::Msg(&CORE_V1_VOLUME)),
@@ -1172,7 +1136,7 @@ pub static CORE_V1_POD_SPEC: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_STATUS: Message = Message {
+pub(super) static CORE_V1_POD_STATUS: Message = Message {
     name: "PodStatus",
     fields: &[
         omit_zero(1, "phase", Ty::String),
@@ -1220,7 +1184,7 @@ pub static CORE_V1_POD_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_TEMPLATE_SPEC: Message = Message {
+pub(super) static CORE_V1_POD_TEMPLATE_SPEC: Message = Message {
     name: "PodTemplateSpec",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -1228,7 +1192,7 @@ pub static CORE_V1_POD_TEMPLATE_SPEC: Message = Message {
     ],
 };
 
-pub static CORE_V1_POD_VOLUME_HEALTH: Message = Message {
+pub(super) static CORE_V1_POD_VOLUME_HEALTH: Message = Message {
     name: "PodVolumeHealth",
     fields: &[
         field(1, "name", Ty::String),
@@ -1241,7 +1205,7 @@ pub static CORE_V1_POD_VOLUME_HEALTH: Message = Message {
     ],
 };
 
-pub static CORE_V1_PORT_STATUS: Message = Message {
+pub(super) static CORE_V1_PORT_STATUS: Message = Message {
     name: "PortStatus",
     fields: &[
         field(1, "port", Ty::Int32),
@@ -1250,7 +1214,7 @@ pub static CORE_V1_PORT_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_PORTWORX_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_PORTWORX_VOLUME_SOURCE: Message = Message {
     name: "PortworxVolumeSource",
     fields: &[
         field(1, "volumeID", Ty::String),
@@ -1259,7 +1223,7 @@ pub static CORE_V1_PORTWORX_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_PREFERRED_SCHEDULING_TERM: Message = Message {
+pub(super) static CORE_V1_PREFERRED_SCHEDULING_TERM: Message = Message {
     name: "PreferredSchedulingTerm",
     fields: &[
         field(1, "weight", Ty::Int32),
@@ -1267,7 +1231,7 @@ pub static CORE_V1_PREFERRED_SCHEDULING_TERM: Message = Message {
     ],
 };
 
-pub static CORE_V1_PROBE: Message = Message {
+pub(super) static CORE_V1_PROBE: Message = Message {
     name: "Probe",
     fields: &[
         inline(1, &CORE_V1_PROBE_HANDLER),
@@ -1280,7 +1244,7 @@ pub static CORE_V1_PROBE: Message = Message {
     ],
 };
 
-pub static CORE_V1_PROBE_HANDLER: Message = Message {
+pub(super) static CORE_V1_PROBE_HANDLER: Message = Message {
     name: "ProbeHandler",
     fields: &[
         field(1, "exec", Ty::Msg(&CORE_V1_EXEC_ACTION)),
@@ -1290,7 +1254,7 @@ pub static CORE_V1_PROBE_HANDLER: Message = Message {
     ],
 };
 
-pub static CORE_V1_PROJECTED_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_PROJECTED_VOLUME_SOURCE: Message = Message {
     name: "ProjectedVolumeSource",
     fields: &[
         list_or_null(1, "sources", Ty::Msg(&CORE_V1_VOLUME_PROJECTION)),
@@ -1299,7 +1263,7 @@ pub static CORE_V1_PROJECTED_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_QUOBYTE_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_QUOBYTE_VOLUME_SOURCE: Message = Message {
     name: "QuobyteVolumeSource",
     fields: &[
         field(1, "registry", Ty::String),
@@ -1311,7 +1275,7 @@ pub static CORE_V1_QUOBYTE_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_RBD_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_RBD_VOLUME_SOURCE: Message = Message {
     name: "RBDVolumeSource",
     fields: &[
         list_or_null(1, "monitors", Ty::String),
@@ -1325,7 +1289,7 @@ pub static CORE_V1_RBD_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_RESOURCE_CLAIM: Message = Message {
+pub(super) static CORE_V1_RESOURCE_CLAIM: Message = Message {
     name: "ResourceClaim",
     fields: &[
         field(1, "name", Ty::String),
@@ -1333,7 +1297,7 @@ pub static CORE_V1_RESOURCE_CLAIM: Message = Message {
     ],
 };
 
-pub static CORE_V1_RESOURCE_FIELD_SELECTOR: Message = Message {
+pub(super) static CORE_V1_RESOURCE_FIELD_SELECTOR: Message = Message {
     name: "ResourceFieldSelector",
     fields: &[
         omit_zero(1, "containerName", Ty::String),
@@ -1342,7 +1306,7 @@ pub static CORE_V1_RESOURCE_FIELD_SELECTOR: Message = Message {
     ],
 };
 
-pub static CORE_V1_RESOURCE_HEALTH: Message = Message {
+pub(super) static CORE_V1_RESOURCE_HEALTH: Message = Message {
     name: "ResourceHealth",
     fields: &[
         field(1, "resourceID", Ty::String),
@@ -1351,7 +1315,7 @@ pub static CORE_V1_RESOURCE_HEALTH: Message = Message {
     ],
 };
 
-pub static CORE_V1_RESOURCE_QUOTA: Message = Message {
+pub(super) static CORE_V1_RESOURCE_QUOTA: Message = Message {
     name: "ResourceQuota",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -1360,7 +1324,7 @@ pub static CORE_V1_RESOURCE_QUOTA: Message = Message {
     ],
 };
 
-pub static CORE_V1_RESOURCE_QUOTA_SPEC: Message = Message {
+pub(super) static CORE_V1_RESOURCE_QUOTA_SPEC: Message = Message {
     name: "ResourceQuotaSpec",
     fields: &[
         map(1, "hard", Ty::Quantity),
@@ -1369,12 +1333,12 @@ pub static CORE_V1_RESOURCE_QUOTA_SPEC: Message = Message {
     ],
 };
 
-pub static CORE_V1_RESOURCE_QUOTA_STATUS: Message = Message {
+pub(super) static CORE_V1_RESOURCE_QUOTA_STATUS: Message = Message {
     name: "ResourceQuotaStatus",
     fields: &[map(1, "hard", Ty::Quantity), map(2, "used", Ty::Quantity)],
 };
 
-pub static CORE_V1_RESOURCE_REQUIREMENTS: Message = Message {
+pub(super) static CORE_V1_RESOURCE_REQUIREMENTS: Message = Message {
     name: "ResourceRequirements",
     fields: &[
         map(1, "limits", Ty::Quantity),
@@ -1383,7 +1347,7 @@ pub static CORE_V1_RESOURCE_REQUIREMENTS: Message = Message {
     ],
 };
 
-pub static CORE_V1_RESOURCE_STATUS: Message = Message {
+pub(super) static CORE_V1_RESOURCE_STATUS: Message = Message {
     name: "ResourceStatus",
     fields: &[
         field(1, "name", Ty::String),
@@ -1391,7 +1355,7 @@ pub static CORE_V1_RESOURCE_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_SE_LINUX_OPTIONS: Message = Message {
+pub(super) static CORE_V1_SE_LINUX_OPTIONS: Message = Message {
     name: "SELinuxOptions",
     fields: &[
         omit_zero(1, "user", Ty::String),
@@ -1401,7 +1365,7 @@ pub static CORE_V1_SE_LINUX_OPTIONS: Message = Message {
     ],
 };
 
-pub static CORE_V1_SCALE_IO_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_SCALE_IO_VOLUME_SOURCE: Message = Message {
     name: "ScaleIOVolumeSource",
     fields: &[
         field(1, "gateway", Ty::String),
@@ -1417,7 +1381,7 @@ pub static CORE_V1_SCALE_IO_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_SCOPE_SELECTOR: Message = Message {
+pub(super) static CORE_V1_SCOPE_SELECTOR: Message = Message {
     name: "ScopeSelector",
     fields: &[list(
         1,
@@ -1426,7 +1390,7 @@ pub static CORE_V1_SCOPE_SELECTOR: Message = Message {
     )],
 };
 
-pub static CORE_V1_SCOPED_RESOURCE_SELECTOR_REQUIREMENT: Message = Message {
+pub(super) static CORE_V1_SCOPED_RESOURCE_SELECTOR_REQUIREMENT: Message = Message {
     name: "ScopedResourceSelectorRequirement",
     fields: &[
         field(1, "scopeName", Ty::String),
@@ -1435,7 +1399,7 @@ pub static CORE_V1_SCOPED_RESOURCE_SELECTOR_REQUIREMENT: Message = Message {
     ],
 };
 
-pub static CORE_V1_SECCOMP_PROFILE: Message = Message {
+pub(super) static CORE_V1_SECCOMP_PROFILE: Message = Message {
     name: "SeccompProfile",
     fields: &[
         field(1, "type", Ty::String),
@@ -1443,7 +1407,7 @@ pub static CORE_V1_SECCOMP_PROFILE: Message = Message {
     ],
 };
 
-pub static CORE_V1_SECRET: Message = Message {
+pub(super) static CORE_V1_SECRET: Message = Message {
     name: "Secret",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -1454,7 +1418,7 @@ pub static CORE_V1_SECRET: Message = Message {
     ],
 };
 
-pub static CORE_V1_SECRET_ENV_SOURCE: Message = Message {
+pub(super) static CORE_V1_SECRET_ENV_SOURCE: Message = Message {
     name: "SecretEnvSource",
     fields: &[
         inline(1, &CORE_V1_LOCAL_OBJECT_REFERENCE),
@@ -1462,7 +1426,7 @@ pub static CORE_V1_SECRET_ENV_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_SECRET_KEY_SELECTOR: Message = Message {
+pub(super) static CORE_V1_SECRET_KEY_SELECTOR: Message = Message {
     name: "SecretKeySelector",
     fields: &[
         inline(1, &CORE_V1_LOCAL_OBJECT_REFERENCE),
@@ -1471,7 +1435,7 @@ pub static CORE_V1_SECRET_KEY_SELECTOR: Message = Message {
     ],
 };
 
-pub static CORE_V1_SECRET_PROJECTION: Message = Message {
+pub(super) static CORE_V1_SECRET_PROJECTION: Message = Message {
     name: "SecretProjection",
     fields: &[
         inline(1, &CORE_V1_LOCAL_OBJECT_REFERENCE),
@@ -1480,7 +1444,7 @@ pub static CORE_V1_SECRET_PROJECTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_SECRET_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_SECRET_VOLUME_SOURCE: Message = Message {
     name: "SecretVolumeSource",
     fields: &[
         omit_zero(1, "secretName", Ty::String),
@@ -1491,7 +1455,7 @@ pub static CORE_V1_SECRET_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_SECURITY_CONTEXT: Message = Message {
+pub(super) static CORE_V1_SECURITY_CONTEXT: Message = Message {
     name: "SecurityContext",
     fields: &[
         field(1, "capabilities", Ty::Msg(&CORE_V1_CAPABILITIES)),
@@ -1513,7 +1477,7 @@ pub static CORE_V1_SECURITY_CONTEXT: Message = Message {
     ],
 };
 
-pub static CORE_V1_SERVICE: Message = Message {
+pub(super) static CORE_V1_SERVICE: Message = Message {
     name: "Service",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -1522,7 +1486,7 @@ pub static CORE_V1_SERVICE: Message = Message {
     ],
 };
 
-pub static CORE_V1_SERVICE_ACCOUNT: Message = Message {
+pub(super) static CORE_V1_SERVICE_ACCOUNT: Message = Message {
     name: "ServiceAccount",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -1536,7 +1500,7 @@ pub static CORE_V1_SERVICE_ACCOUNT: Message = Message {
     ],
 };
 
-pub static CORE_V1_SERVICE_ACCOUNT_TOKEN_PROJECTION: Message = Message {
+pub(super) static CORE_V1_SERVICE_ACCOUNT_TOKEN_PROJECTION: Message = Message {
     name: "ServiceAccountTokenProjection",
     fields: &[
         omit_zero(1, "audience", Ty::String),
@@ -1546,7 +1510,7 @@ pub static CORE_V1_SERVICE_ACCOUNT_TOKEN_PROJECTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_SERVICE_PORT: Message = Message {
+pub(super) static CORE_V1_SERVICE_PORT: Message = Message {
     name: "ServicePort",
     fields: &[
         omit_zero(1, "name", Ty::String),
@@ -1558,7 +1522,7 @@ pub static CORE_V1_SERVICE_PORT: Message = Message {
     ],
 };
 
-pub static CORE_V1_SERVICE_SPEC: Message = Message {
+pub(super) static CORE_V1_SERVICE_SPEC: Message = Message {
     name: "ServiceSpec",
     fields: &[
         list(1, "ports", Ty::Msg(&CORE_V1_SERVICE_PORT)),
@@ -1588,7 +1552,7 @@ pub static CORE_V1_SERVICE_SPEC: Message = Message {
     ],
 };
 
-pub static CORE_V1_SERVICE_STATUS: Message = Message {
+pub(super) static CORE_V1_SERVICE_STATUS: Message = Message {
     name: "ServiceStatus",
     fields: &[
         field(1, "loadBalancer", Ty::Msg(&CORE_V1_LOAD_BALANCER_STATUS)),
@@ -1596,17 +1560,17 @@ pub static CORE_V1_SERVICE_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_SESSION_AFFINITY_CONFIG: Message = Message {
+pub(super) static CORE_V1_SESSION_AFFINITY_CONFIG: Message = Message {
     name: "SessionAffinityConfig",
     fields: &[field(1, "clientIP", Ty::Msg(&CORE_V1_CLIENT_IP_CONFIG))],
 };
 
-pub static CORE_V1_SLEEP_ACTION: Message = Message {
+pub(super) static CORE_V1_SLEEP_ACTION: Message = Message {
     name: "SleepAction",
     fields: &[field(1, "seconds", Ty::Int64)],
 };
 
-pub static CORE_V1_STORAGE_OS_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_STORAGE_OS_VOLUME_SOURCE: Message = Message {
     name: "StorageOSVolumeSource",
     fields: &[
         omit_zero(1, "volumeName", Ty::String),
@@ -1617,12 +1581,12 @@ pub static CORE_V1_STORAGE_OS_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_SYSCTL: Message = Message {
+pub(super) static CORE_V1_SYSCTL: Message = Message {
     name: "Sysctl",
     fields: &[field(1, "name", Ty::String), field(2, "value", Ty::String)],
 };
 
-pub static CORE_V1_TCP_SOCKET_ACTION: Message = Message {
+pub(super) static CORE_V1_TCP_SOCKET_ACTION: Message = Message {
     name: "TCPSocketAction",
     fields: &[
         field(1, "port", Ty::IntOrString),
@@ -1630,7 +1594,7 @@ pub static CORE_V1_TCP_SOCKET_ACTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_TOLERATION: Message = Message {
+pub(super) static CORE_V1_TOLERATION: Message = Message {
     name: "Toleration",
     fields: &[
         omit_zero(1, "key", Ty::String),
@@ -1641,7 +1605,7 @@ pub static CORE_V1_TOLERATION: Message = Message {
     ],
 };
 
-pub static CORE_V1_TOPOLOGY_SPREAD_CONSTRAINT: Message = Message {
+pub(super) static CORE_V1_TOPOLOGY_SPREAD_CONSTRAINT: Message = Message {
     name: "TopologySpreadConstraint",
     fields: &[
         field(1, "maxSkew", Ty::Int32),
@@ -1655,7 +1619,7 @@ pub static CORE_V1_TOPOLOGY_SPREAD_CONSTRAINT: Message = Message {
     ],
 };
 
-pub static CORE_V1_TYPED_LOCAL_OBJECT_REFERENCE: Message = Message {
+pub(super) static CORE_V1_TYPED_LOCAL_OBJECT_REFERENCE: Message = Message {
     name: "TypedLocalObjectReference",
     fields: &[
         field_or_null(1, "apiGroup", Ty::String),
@@ -1664,7 +1628,7 @@ pub static CORE_V1_TYPED_LOCAL_OBJECT_REFERENCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_TYPED_OBJECT_REFERENCE: Message = Message {
+pub(super) static CORE_V1_TYPED_OBJECT_REFERENCE: Message = Message {
     name: "TypedObjectReference",
     fields: &[
         field_or_null(1, "apiGroup", Ty::String),
@@ -1674,7 +1638,7 @@ pub static CORE_V1_TYPED_OBJECT_REFERENCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME: Message = Message {
+pub(super) static CORE_V1_VOLUME: Message = Message {
     name: "Volume",
     fields: &[
         field(1, "name", Ty::String),
@@ -1682,7 +1646,7 @@ pub static CORE_V1_VOLUME: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_DEVICE: Message = Message {
+pub(super) static CORE_V1_VOLUME_DEVICE: Message = Message {
     name: "VolumeDevice",
     fields: &[
         field(1, "name", Ty::String),
@@ -1690,7 +1654,7 @@ pub static CORE_V1_VOLUME_DEVICE: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_HEALTH_CONDITION: Message = Message {
+pub(super) static CORE_V1_VOLUME_HEALTH_CONDITION: Message = Message {
     name: "VolumeHealthCondition",
     fields: &[
         field(1, "status", Ty::String),
@@ -1699,19 +1663,7 @@ pub static CORE_V1_VOLUME_HEALTH_CONDITION: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_HEALTH_STATUS: Message = Message {
-    name: "VolumeHealthStatus",
-    fields: &[
-        list(
-            1,
-            "healthConditions",
-            Ty::Msg(&CORE_V1_VOLUME_HEALTH_CONDITION),
-        ),
-        field(2, "lastTransitionTime", Ty::Time),
-    ],
-};
-
-pub static CORE_V1_VOLUME_MOUNT: Message = Message {
+pub(super) static CORE_V1_VOLUME_MOUNT: Message = Message {
     name: "VolumeMount",
     fields: &[
         field(1, "name", Ty::String),
@@ -1725,7 +1677,7 @@ pub static CORE_V1_VOLUME_MOUNT: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_MOUNT_STATUS: Message = Message {
+pub(super) static CORE_V1_VOLUME_MOUNT_STATUS: Message = Message {
     name: "VolumeMountStatus",
     fields: &[
         field(1, "name", Ty::String),
@@ -1736,7 +1688,7 @@ pub static CORE_V1_VOLUME_MOUNT_STATUS: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_PROJECTION: Message = Message {
+pub(super) static CORE_V1_VOLUME_PROJECTION: Message = Message {
     name: "VolumeProjection",
     fields: &[
         field(1, "secret", Ty::Msg(&CORE_V1_SECRET_PROJECTION)),
@@ -1760,7 +1712,7 @@ pub static CORE_V1_VOLUME_PROJECTION: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_RESOURCE_REQUIREMENTS: Message = Message {
+pub(super) static CORE_V1_VOLUME_RESOURCE_REQUIREMENTS: Message = Message {
     name: "VolumeResourceRequirements",
     fields: &[
         map(1, "limits", Ty::Quantity),
@@ -1768,7 +1720,7 @@ pub static CORE_V1_VOLUME_RESOURCE_REQUIREMENTS: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_VOLUME_SOURCE: Message = Message {
     name: "VolumeSource",
     fields: &[
         field(1, "hostPath", Ty::Msg(&CORE_V1_HOST_PATH_VOLUME_SOURCE)),
@@ -1832,12 +1784,12 @@ pub static CORE_V1_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_VOLUME_STATUS: Message = Message {
+pub(super) static CORE_V1_VOLUME_STATUS: Message = Message {
     name: "VolumeStatus",
     fields: &[field(1, "image", Ty::Msg(&CORE_V1_IMAGE_VOLUME_STATUS))],
 };
 
-pub static CORE_V1_VSPHERE_VIRTUAL_DISK_VOLUME_SOURCE: Message = Message {
+pub(super) static CORE_V1_VSPHERE_VIRTUAL_DISK_VOLUME_SOURCE: Message = Message {
     name: "VsphereVirtualDiskVolumeSource",
     fields: &[
         field(1, "volumePath", Ty::String),
@@ -1847,7 +1799,7 @@ pub static CORE_V1_VSPHERE_VIRTUAL_DISK_VOLUME_SOURCE: Message = Message {
     ],
 };
 
-pub static CORE_V1_WEIGHTED_POD_AFFINITY_TERM: Message = Message {
+pub(super) static CORE_V1_WEIGHTED_POD_AFFINITY_TERM: Message = Message {
     name: "WeightedPodAffinityTerm",
     fields: &[
         field(1, "weight", Ty::Int32),
@@ -1855,7 +1807,7 @@ pub static CORE_V1_WEIGHTED_POD_AFFINITY_TERM: Message = Message {
     ],
 };
 
-pub static CORE_V1_WINDOWS_SECURITY_CONTEXT_OPTIONS: Message = Message {
+pub(super) static CORE_V1_WINDOWS_SECURITY_CONTEXT_OPTIONS: Message = Message {
     name: "WindowsSecurityContextOptions",
     fields: &[
         field(1, "gmsaCredentialSpecName", Ty::String),
@@ -1868,70 +1820,7 @@ pub static CORE_V1_WINDOWS_SECURITY_CONTEXT_OPTIONS: Message = Message {
 // ---- k8s.io.api.apps.v1: field numbers from kubernetes/api/apps/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/apps/v1/types.go.
 
-pub static APPS_V1_DAEMON_SET: Message = Message {
-    name: "DaemonSet",
-    fields: &[
-        field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
-        field(2, "spec", Ty::Msg(&APPS_V1_DAEMON_SET_SPEC)),
-        field(3, "status", Ty::Msg(&APPS_V1_DAEMON_SET_STATUS)),
-    ],
-};
-
-pub static APPS_V1_DAEMON_SET_CONDITION: Message = Message {
-    name: "DaemonSetCondition",
-    fields: &[
-        field(1, "type", Ty::String),
-        field(2, "status", Ty::String),
-        field(3, "lastTransitionTime", Ty::Time),
-        omit_zero(4, "reason", Ty::String),
-        omit_zero(5, "message", Ty::String),
-    ],
-};
-
-pub static APPS_V1_DAEMON_SET_SPEC: Message = Message {
-    name: "DaemonSetSpec",
-    fields: &[
-        field_or_null(1, "selector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
-        field(2, "template", Ty::Msg(&CORE_V1_POD_TEMPLATE_SPEC)),
-        field(
-            3,
-            "updateStrategy",
-            Ty::Msg(&APPS_V1_DAEMON_SET_UPDATE_STRATEGY),
-        ),
-        omit_zero(4, "minReadySeconds", Ty::Int32),
-        field(6, "revisionHistoryLimit", Ty::Int32),
-    ],
-};
-
-pub static APPS_V1_DAEMON_SET_STATUS: Message = Message {
-    name: "DaemonSetStatus",
-    fields: &[
-        field(1, "currentNumberScheduled", Ty::Int32),
-        field(2, "numberMisscheduled", Ty::Int32),
-        field(3, "desiredNumberScheduled", Ty::Int32),
-        field(4, "numberReady", Ty::Int32),
-        omit_zero(5, "observedGeneration", Ty::Int64),
-        omit_zero(6, "updatedNumberScheduled", Ty::Int32),
-        omit_zero(7, "numberAvailable", Ty::Int32),
-        omit_zero(8, "numberUnavailable", Ty::Int32),
-        field(9, "collisionCount", Ty::Int32),
-        list(10, "conditions", Ty::Msg(&APPS_V1_DAEMON_SET_CONDITION)),
-    ],
-};
-
-pub static APPS_V1_DAEMON_SET_UPDATE_STRATEGY: Message = Message {
-    name: "DaemonSetUpdateStrategy",
-    fields: &[
-        omit_zero(1, "type", Ty::String),
-        field(
-            2,
-            "rollingUpdate",
-            Ty::Msg(&APPS_V1_ROLLING_UPDATE_DAEMON_SET),
-        ),
-    ],
-};
-
-pub static APPS_V1_DEPLOYMENT: Message = Message {
+pub(super) static APPS_V1_DEPLOYMENT: Message = Message {
     name: "Deployment",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -1940,7 +1829,7 @@ pub static APPS_V1_DEPLOYMENT: Message = Message {
     ],
 };
 
-pub static APPS_V1_DEPLOYMENT_CONDITION: Message = Message {
+pub(super) static APPS_V1_DEPLOYMENT_CONDITION: Message = Message {
     name: "DeploymentCondition",
     fields: &[
         field(1, "type", Ty::String),
@@ -1952,7 +1841,7 @@ pub static APPS_V1_DEPLOYMENT_CONDITION: Message = Message {
     ],
 };
 
-pub static APPS_V1_DEPLOYMENT_SPEC: Message = Message {
+pub(super) static APPS_V1_DEPLOYMENT_SPEC: Message = Message {
     name: "DeploymentSpec",
     fields: &[
         field(1, "replicas", Ty::Int32),
@@ -1966,7 +1855,7 @@ pub static APPS_V1_DEPLOYMENT_SPEC: Message = Message {
     ],
 };
 
-pub static APPS_V1_DEPLOYMENT_STATUS: Message = Message {
+pub(super) static APPS_V1_DEPLOYMENT_STATUS: Message = Message {
     name: "DeploymentStatus",
     fields: &[
         omit_zero(1, "observedGeneration", Ty::Int64),
@@ -1981,7 +1870,7 @@ pub static APPS_V1_DEPLOYMENT_STATUS: Message = Message {
     ],
 };
 
-pub static APPS_V1_DEPLOYMENT_STRATEGY: Message = Message {
+pub(super) static APPS_V1_DEPLOYMENT_STRATEGY: Message = Message {
     name: "DeploymentStrategy",
     fields: &[
         omit_zero(1, "type", Ty::String),
@@ -1993,58 +1882,7 @@ pub static APPS_V1_DEPLOYMENT_STRATEGY: Message = Message {
     ],
 };
 
-pub static APPS_V1_REPLICA_SET: Message = Message {
-    name: "ReplicaSet",
-    fields: &[
-        field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
-        field(2, "spec", Ty::Msg(&APPS_V1_REPLICA_SET_SPEC)),
-        field(3, "status", Ty::Msg(&APPS_V1_REPLICA_SET_STATUS)),
-    ],
-};
-
-pub static APPS_V1_REPLICA_SET_CONDITION: Message = Message {
-    name: "ReplicaSetCondition",
-    fields: &[
-        field(1, "type", Ty::String),
-        field(2, "status", Ty::String),
-        field(3, "lastTransitionTime", Ty::Time),
-        omit_zero(4, "reason", Ty::String),
-        omit_zero(5, "message", Ty::String),
-    ],
-};
-
-pub static APPS_V1_REPLICA_SET_SPEC: Message = Message {
-    name: "ReplicaSetSpec",
-    fields: &[
-        field(1, "replicas", Ty::Int32),
-        field_or_null(2, "selector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
-        field(3, "template", Ty::Msg(&CORE_V1_POD_TEMPLATE_SPEC)),
-        omit_zero(4, "minReadySeconds", Ty::Int32),
-    ],
-};
-
-pub static APPS_V1_REPLICA_SET_STATUS: Message = Message {
-    name: "ReplicaSetStatus",
-    fields: &[
-        field(1, "replicas", Ty::Int32),
-        omit_zero(2, "fullyLabeledReplicas", Ty::Int32),
-        omit_zero(3, "observedGeneration", Ty::Int64),
-        omit_zero(4, "readyReplicas", Ty::Int32),
-        omit_zero(5, "availableReplicas", Ty::Int32),
-        list(6, "conditions", Ty::Msg(&APPS_V1_REPLICA_SET_CONDITION)),
-        field(7, "terminatingReplicas", Ty::Int32),
-    ],
-};
-
-pub static APPS_V1_ROLLING_UPDATE_DAEMON_SET: Message = Message {
-    name: "RollingUpdateDaemonSet",
-    fields: &[
-        field(1, "maxUnavailable", Ty::IntOrString),
-        field(2, "maxSurge", Ty::IntOrString),
-    ],
-};
-
-pub static APPS_V1_ROLLING_UPDATE_DEPLOYMENT: Message = Message {
+pub(super) static APPS_V1_ROLLING_UPDATE_DEPLOYMENT: Message = Message {
     name: "RollingUpdateDeployment",
     fields: &[
         field(1, "maxUnavailable", Ty::IntOrString),
@@ -2052,108 +1890,10 @@ pub static APPS_V1_ROLLING_UPDATE_DEPLOYMENT: Message = Message {
     ],
 };
 
-pub static APPS_V1_ROLLING_UPDATE_STATEFUL_SET_STRATEGY: Message = Message {
-    name: "RollingUpdateStatefulSetStrategy",
-    fields: &[
-        field(1, "partition", Ty::Int32),
-        field(2, "maxUnavailable", Ty::IntOrString),
-    ],
-};
-
-pub static APPS_V1_STATEFUL_SET: Message = Message {
-    name: "StatefulSet",
-    fields: &[
-        field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
-        field(2, "spec", Ty::Msg(&APPS_V1_STATEFUL_SET_SPEC)),
-        field(3, "status", Ty::Msg(&APPS_V1_STATEFUL_SET_STATUS)),
-    ],
-};
-
-pub static APPS_V1_STATEFUL_SET_CONDITION: Message = Message {
-    name: "StatefulSetCondition",
-    fields: &[
-        field(1, "type", Ty::String),
-        field(2, "status", Ty::String),
-        field(3, "lastTransitionTime", Ty::Time),
-        omit_zero(4, "reason", Ty::String),
-        omit_zero(5, "message", Ty::String),
-    ],
-};
-
-pub static APPS_V1_STATEFUL_SET_ORDINALS: Message = Message {
-    name: "StatefulSetOrdinals",
-    fields: &[field(1, "start", Ty::Int32)],
-};
-
-pub static APPS_V1_STATEFUL_SET_PERSISTENT_VOLUME_CLAIM_RETENTION_POLICY: Message = Message {
-    name: "StatefulSetPersistentVolumeClaimRetentionPolicy",
-    fields: &[
-        omit_zero(1, "whenDeleted", Ty::String),
-        omit_zero(2, "whenScaled", Ty::String),
-    ],
-};
-
-pub static APPS_V1_STATEFUL_SET_SPEC: Message = Message {
-    name: "StatefulSetSpec",
-    fields: &[
-        field(1, "replicas", Ty::Int32),
-        field_or_null(2, "selector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
-        field(3, "template", Ty::Msg(&CORE_V1_POD_TEMPLATE_SPEC)),
-        list(
-            4,
-            "volumeClaimTemplates",
-            Ty::Msg(&CORE_V1_PERSISTENT_VOLUME_CLAIM),
-        ),
-        field(5, "serviceName", Ty::String),
-        omit_zero(6, "podManagementPolicy", Ty::String),
-        field(
-            7,
-            "updateStrategy",
-            Ty::Msg(&APPS_V1_STATEFUL_SET_UPDATE_STRATEGY),
-        ),
-        field(8, "revisionHistoryLimit", Ty::Int32),
-        omit_zero(9, "minReadySeconds", Ty::Int32),
-        field(
-            10,
-            "persistentVolumeClaimRetentionPolicy",
-            Ty::Msg(&APPS_V1_STATEFUL_SET_PERSISTENT_VOLUME_CLAIM_RETENTION_POLICY),
-        ),
-        field(11, "ordinals", Ty::Msg(&APPS_V1_STATEFUL_SET_ORDINALS)),
-    ],
-};
-
-pub static APPS_V1_STATEFUL_SET_STATUS: Message = Message {
-    name: "StatefulSetStatus",
-    fields: &[
-        omit_zero(1, "observedGeneration", Ty::Int64),
-        field(2, "replicas", Ty::Int32),
-        omit_zero(3, "readyReplicas", Ty::Int32),
-        omit_zero(4, "currentReplicas", Ty::Int32),
-        omit_zero(5, "updatedReplicas", Ty::Int32),
-        omit_zero(6, "currentRevision", Ty::String),
-        omit_zero(7, "updateRevision", Ty::String),
-        field(9, "collisionCount", Ty::Int32),
-        list(10, "conditions", Ty::Msg(&APPS_V1_STATEFUL_SET_CONDITION)),
-        field(11, "availableReplicas", Ty::Int32),
-    ],
-};
-
-pub static APPS_V1_STATEFUL_SET_UPDATE_STRATEGY: Message = Message {
-    name: "StatefulSetUpdateStrategy",
-    fields: &[
-        omit_zero(1, "type", Ty::String),
-        field(
-            2,
-            "rollingUpdate",
-            Ty::Msg(&APPS_V1_ROLLING_UPDATE_STATEFUL_SET_STRATEGY),
-        ),
-    ],
-};
-
 // ---- k8s.io.api.batch.v1: field numbers from kubernetes/api/batch/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/batch/v1/types.go.
 
-pub static BATCH_V1_CRON_JOB: Message = Message {
+pub(super) static BATCH_V1_CRON_JOB: Message = Message {
     name: "CronJob",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2162,7 +1902,7 @@ pub static BATCH_V1_CRON_JOB: Message = Message {
     ],
 };
 
-pub static BATCH_V1_CRON_JOB_SPEC: Message = Message {
+pub(super) static BATCH_V1_CRON_JOB_SPEC: Message = Message {
     name: "CronJobSpec",
     fields: &[
         field(1, "schedule", Ty::String),
@@ -2176,7 +1916,7 @@ pub static BATCH_V1_CRON_JOB_SPEC: Message = Message {
     ],
 };
 
-pub static BATCH_V1_CRON_JOB_STATUS: Message = Message {
+pub(super) static BATCH_V1_CRON_JOB_STATUS: Message = Message {
     name: "CronJobStatus",
     fields: &[
         list(1, "active", Ty::Msg(&CORE_V1_OBJECT_REFERENCE)),
@@ -2185,7 +1925,7 @@ pub static BATCH_V1_CRON_JOB_STATUS: Message = Message {
     ],
 };
 
-pub static BATCH_V1_JOB: Message = Message {
+pub(super) static BATCH_V1_JOB: Message = Message {
     name: "Job",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2194,7 +1934,7 @@ pub static BATCH_V1_JOB: Message = Message {
     ],
 };
 
-pub static BATCH_V1_JOB_CONDITION: Message = Message {
+pub(super) static BATCH_V1_JOB_CONDITION: Message = Message {
     name: "JobCondition",
     fields: &[
         field(1, "type", Ty::String),
@@ -2206,12 +1946,12 @@ pub static BATCH_V1_JOB_CONDITION: Message = Message {
     ],
 };
 
-pub static BATCH_V1_JOB_SCHEDULING_CONFIGURATION: Message = Message {
+pub(super) static BATCH_V1_JOB_SCHEDULING_CONFIGURATION: Message = Message {
     name: "JobSchedulingConfiguration",
     fields: &[],
 };
 
-pub static BATCH_V1_JOB_SPEC: Message = Message {
+pub(super) static BATCH_V1_JOB_SPEC: Message = Message {
     name: "JobSpec",
     fields: &[
         field(1, "parallelism", Ty::Int32),
@@ -2242,7 +1982,7 @@ pub static BATCH_V1_JOB_SPEC: Message = Message {
     ],
 };
 
-pub static BATCH_V1_JOB_STATUS: Message = Message {
+pub(super) static BATCH_V1_JOB_STATUS: Message = Message {
     name: "JobStatus",
     fields: &[
         list(1, "conditions", Ty::Msg(&BATCH_V1_JOB_CONDITION)),
@@ -2263,7 +2003,7 @@ pub static BATCH_V1_JOB_STATUS: Message = Message {
     ],
 };
 
-pub static BATCH_V1_JOB_TEMPLATE_SPEC: Message = Message {
+pub(super) static BATCH_V1_JOB_TEMPLATE_SPEC: Message = Message {
     name: "JobTemplateSpec",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2271,7 +2011,7 @@ pub static BATCH_V1_JOB_TEMPLATE_SPEC: Message = Message {
     ],
 };
 
-pub static BATCH_V1_POD_FAILURE_POLICY: Message = Message {
+pub(super) static BATCH_V1_POD_FAILURE_POLICY: Message = Message {
     name: "PodFailurePolicy",
     fields: &[list_or_null(
         1,
@@ -2280,7 +2020,7 @@ pub static BATCH_V1_POD_FAILURE_POLICY: Message = Message {
     )],
 };
 
-pub static BATCH_V1_POD_FAILURE_POLICY_ON_EXIT_CODES_REQUIREMENT: Message = Message {
+pub(super) static BATCH_V1_POD_FAILURE_POLICY_ON_EXIT_CODES_REQUIREMENT: Message = Message {
     name: "PodFailurePolicyOnExitCodesRequirement",
     fields: &[
         field(1, "containerName", Ty::String),
@@ -2289,12 +2029,12 @@ pub static BATCH_V1_POD_FAILURE_POLICY_ON_EXIT_CODES_REQUIREMENT: Message = Mess
     ],
 };
 
-pub static BATCH_V1_POD_FAILURE_POLICY_ON_POD_CONDITIONS_PATTERN: Message = Message {
+pub(super) static BATCH_V1_POD_FAILURE_POLICY_ON_POD_CONDITIONS_PATTERN: Message = Message {
     name: "PodFailurePolicyOnPodConditionsPattern",
     fields: &[field(1, "type", Ty::String), field(2, "status", Ty::String)],
 };
 
-pub static BATCH_V1_POD_FAILURE_POLICY_RULE: Message = Message {
+pub(super) static BATCH_V1_POD_FAILURE_POLICY_RULE: Message = Message {
     name: "PodFailurePolicyRule",
     fields: &[
         field(1, "action", Ty::String),
@@ -2311,7 +2051,7 @@ pub static BATCH_V1_POD_FAILURE_POLICY_RULE: Message = Message {
     ],
 };
 
-pub static BATCH_V1_SUCCESS_POLICY: Message = Message {
+pub(super) static BATCH_V1_SUCCESS_POLICY: Message = Message {
     name: "SuccessPolicy",
     fields: &[list_or_null(
         1,
@@ -2320,7 +2060,7 @@ pub static BATCH_V1_SUCCESS_POLICY: Message = Message {
     )],
 };
 
-pub static BATCH_V1_SUCCESS_POLICY_RULE: Message = Message {
+pub(super) static BATCH_V1_SUCCESS_POLICY_RULE: Message = Message {
     name: "SuccessPolicyRule",
     fields: &[
         field(1, "succeededIndexes", Ty::String),
@@ -2328,7 +2068,7 @@ pub static BATCH_V1_SUCCESS_POLICY_RULE: Message = Message {
     ],
 };
 
-pub static BATCH_V1_UNCOUNTED_TERMINATED_PODS: Message = Message {
+pub(super) static BATCH_V1_UNCOUNTED_TERMINATED_PODS: Message = Message {
     name: "UncountedTerminatedPods",
     fields: &[
         list(1, "succeeded", Ty::String),
@@ -2339,7 +2079,7 @@ pub static BATCH_V1_UNCOUNTED_TERMINATED_PODS: Message = Message {
 // ---- k8s.io.api.autoscaling.v1: field numbers from kubernetes/api/autoscaling/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/autoscaling/v1/types.go.
 
-pub static AUTOSCALING_V1_CROSS_VERSION_OBJECT_REFERENCE: Message = Message {
+pub(super) static AUTOSCALING_V1_CROSS_VERSION_OBJECT_REFERENCE: Message = Message {
     name: "CrossVersionObjectReference",
     fields: &[
         field(1, "kind", Ty::String),
@@ -2348,7 +2088,7 @@ pub static AUTOSCALING_V1_CROSS_VERSION_OBJECT_REFERENCE: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER: Message = Message {
+pub(super) static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER: Message = Message {
     name: "HorizontalPodAutoscaler",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2365,7 +2105,7 @@ pub static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_SPEC: Message = Message {
+pub(super) static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_SPEC: Message = Message {
     name: "HorizontalPodAutoscalerSpec",
     fields: &[
         field(
@@ -2379,7 +2119,7 @@ pub static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_SPEC: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_STATUS: Message = Message {
+pub(super) static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_STATUS: Message = Message {
     name: "HorizontalPodAutoscalerStatus",
     fields: &[
         field(1, "observedGeneration", Ty::Int64),
@@ -2390,302 +2130,10 @@ pub static AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER_STATUS: Message = Message {
     ],
 };
 
-pub static AUTOSCALING_V1_SCALE: Message = Message {
-    name: "Scale",
-    fields: &[
-        field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
-        field(2, "spec", Ty::Msg(&AUTOSCALING_V1_SCALE_SPEC)),
-        field(3, "status", Ty::Msg(&AUTOSCALING_V1_SCALE_STATUS)),
-    ],
-};
-
-pub static AUTOSCALING_V1_SCALE_SPEC: Message = Message {
-    name: "ScaleSpec",
-    fields: &[omit_zero(1, "replicas", Ty::Int32)],
-};
-
-pub static AUTOSCALING_V1_SCALE_STATUS: Message = Message {
-    name: "ScaleStatus",
-    fields: &[
-        field(1, "replicas", Ty::Int32),
-        omit_zero(2, "selector", Ty::String),
-    ],
-};
-
-// ---- k8s.io.api.autoscaling.v2: field numbers from kubernetes/api/autoscaling/v2/generated.proto, JSON names and
-// ---- omission rules from the struct tags in kubernetes/api/autoscaling/v2/types.go.
-
-pub static AUTOSCALING_V2_CONTAINER_RESOURCE_METRIC_SOURCE: Message = Message {
-    name: "ContainerResourceMetricSource",
-    fields: &[
-        field(1, "name", Ty::String),
-        field(2, "target", Ty::Msg(&AUTOSCALING_V2_METRIC_TARGET)),
-        field(3, "container", Ty::String),
-    ],
-};
-
-pub static AUTOSCALING_V2_CONTAINER_RESOURCE_METRIC_STATUS: Message = Message {
-    name: "ContainerResourceMetricStatus",
-    fields: &[
-        field(1, "name", Ty::String),
-        field(2, "current", Ty::Msg(&AUTOSCALING_V2_METRIC_VALUE_STATUS)),
-        field(3, "container", Ty::String),
-    ],
-};
-
-pub static AUTOSCALING_V2_CROSS_VERSION_OBJECT_REFERENCE: Message = Message {
-    name: "CrossVersionObjectReference",
-    fields: &[
-        field(1, "kind", Ty::String),
-        field(2, "name", Ty::String),
-        omit_zero(3, "apiVersion", Ty::String),
-    ],
-};
-
-pub static AUTOSCALING_V2_EXTERNAL_METRIC_SOURCE: Message = Message {
-    name: "ExternalMetricSource",
-    fields: &[
-        field(1, "metric", Ty::Msg(&AUTOSCALING_V2_METRIC_IDENTIFIER)),
-        field(2, "target", Ty::Msg(&AUTOSCALING_V2_METRIC_TARGET)),
-    ],
-};
-
-pub static AUTOSCALING_V2_EXTERNAL_METRIC_STATUS: Message = Message {
-    name: "ExternalMetricStatus",
-    fields: &[
-        field(1, "metric", Ty::Msg(&AUTOSCALING_V2_METRIC_IDENTIFIER)),
-        field(2, "current", Ty::Msg(&AUTOSCALING_V2_METRIC_VALUE_STATUS)),
-    ],
-};
-
-pub static AUTOSCALING_V2_HPA_SCALING_POLICY: Message = Message {
-    name: "HPAScalingPolicy",
-    fields: &[
-        field(1, "type", Ty::String),
-        field(2, "value", Ty::Int32),
-        field(3, "periodSeconds", Ty::Int32),
-    ],
-};
-
-pub static AUTOSCALING_V2_HPA_SCALING_RULES: Message = Message {
-    name: "HPAScalingRules",
-    fields: &[
-        field(1, "selectPolicy", Ty::String),
-        list(2, "policies", Ty::Msg(&AUTOSCALING_V2_HPA_SCALING_POLICY)),
-        field(3, "stabilizationWindowSeconds", Ty::Int32),
-        field(4, "tolerance", Ty::Quantity),
-    ],
-};
-
-pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER: Message = Message {
-    name: "HorizontalPodAutoscaler",
-    fields: &[
-        field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
-        field(
-            2,
-            "spec",
-            Ty::Msg(&AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_SPEC),
-        ),
-        field(
-            3,
-            "status",
-            Ty::Msg(&AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_STATUS),
-        ),
-    ],
-};
-
-pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_BEHAVIOR: Message = Message {
-    name: "HorizontalPodAutoscalerBehavior",
-    fields: &[
-        field(1, "scaleUp", Ty::Msg(&AUTOSCALING_V2_HPA_SCALING_RULES)),
-        field(2, "scaleDown", Ty::Msg(&AUTOSCALING_V2_HPA_SCALING_RULES)),
-    ],
-};
-
-pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_CONDITION: Message = Message {
-    name: "HorizontalPodAutoscalerCondition",
-    fields: &[
-        field(1, "type", Ty::String),
-        field(2, "status", Ty::String),
-        field(3, "lastTransitionTime", Ty::Time),
-        omit_zero(4, "reason", Ty::String),
-        omit_zero(5, "message", Ty::String),
-        field(6, "observedGeneration", Ty::Int64),
-    ],
-};
-
-pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_SPEC: Message = Message {
-    name: "HorizontalPodAutoscalerSpec",
-    fields: &[
-        field(
-            1,
-            "scaleTargetRef",
-            Ty::Msg(&AUTOSCALING_V2_CROSS_VERSION_OBJECT_REFERENCE),
-        ),
-        field(2, "minReplicas", Ty::Int32),
-        field(3, "maxReplicas", Ty::Int32),
-        list(4, "metrics", Ty::Msg(&AUTOSCALING_V2_METRIC_SPEC)),
-        field(
-            5,
-            "behavior",
-            Ty::Msg(&AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_BEHAVIOR),
-        ),
-    ],
-};
-
-pub static AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_STATUS: Message = Message {
-    name: "HorizontalPodAutoscalerStatus",
-    fields: &[
-        field(1, "observedGeneration", Ty::Int64),
-        field(2, "lastScaleTime", Ty::Time),
-        omit_zero(3, "currentReplicas", Ty::Int32),
-        field(4, "desiredReplicas", Ty::Int32),
-        list_or_null(5, "currentMetrics", Ty::Msg(&AUTOSCALING_V2_METRIC_STATUS)),
-        list(
-            6,
-            "conditions",
-            Ty::Msg(&AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER_CONDITION),
-        ),
-    ],
-};
-
-pub static AUTOSCALING_V2_METRIC_IDENTIFIER: Message = Message {
-    name: "MetricIdentifier",
-    fields: &[
-        field(1, "name", Ty::String),
-        field(2, "selector", Ty::Msg(&META_V1_LABEL_SELECTOR)),
-    ],
-};
-
-pub static AUTOSCALING_V2_METRIC_SPEC: Message = Message {
-    name: "MetricSpec",
-    fields: &[
-        field(1, "type", Ty::String),
-        field(2, "object", Ty::Msg(&AUTOSCALING_V2_OBJECT_METRIC_SOURCE)),
-        field(3, "pods", Ty::Msg(&AUTOSCALING_V2_PODS_METRIC_SOURCE)),
-        field(
-            4,
-            "resource",
-            Ty::Msg(&AUTOSCALING_V2_RESOURCE_METRIC_SOURCE),
-        ),
-        field(
-            5,
-            "external",
-            Ty::Msg(&AUTOSCALING_V2_EXTERNAL_METRIC_SOURCE),
-        ),
-        field(
-            7,
-            "containerResource",
-            Ty::Msg(&AUTOSCALING_V2_CONTAINER_RESOURCE_METRIC_SOURCE),
-        ),
-    ],
-};
-
-pub static AUTOSCALING_V2_METRIC_STATUS: Message = Message {
-    name: "MetricStatus",
-    fields: &[
-        field(1, "type", Ty::String),
-        field(2, "object", Ty::Msg(&AUTOSCALING_V2_OBJECT_METRIC_STATUS)),
-        field(3, "pods", Ty::Msg(&AUTOSCALING_V2_PODS_METRIC_STATUS)),
-        field(
-            4,
-            "resource",
-            Ty::Msg(&AUTOSCALING_V2_RESOURCE_METRIC_STATUS),
-        ),
-        field(
-            5,
-            "external",
-            Ty::Msg(&AUTOSCALING_V2_EXTERNAL_METRIC_STATUS),
-        ),
-        field(
-            7,
-            "containerResource",
-            Ty::Msg(&AUTOSCALING_V2_CONTAINER_RESOURCE_METRIC_STATUS),
-        ),
-    ],
-};
-
-pub static AUTOSCALING_V2_METRIC_TARGET: Message = Message {
-    name: "MetricTarget",
-    fields: &[
-        field(1, "type", Ty::String),
-        field(2, "value", Ty::Quantity),
-        field(3, "averageValue", Ty::Quantity),
-        field(4, "averageUtilization", Ty::Int32),
-    ],
-};
-
-pub static AUTOSCALING_V2_METRIC_VALUE_STATUS: Message = Message {
-    name: "MetricValueStatus",
-    fields: &[
-        field(1, "value", Ty::Quantity),
-        field(2, "averageValue", Ty::Quantity),
-        field(3, "averageUtilization", Ty::Int32),
-    ],
-};
-
-pub static AUTOSCALING_V2_OBJECT_METRIC_SOURCE: Message = Message {
-    name: "ObjectMetricSource",
-    fields: &[
-        field(
-            1,
-            "describedObject",
-            Ty::Msg(&AUTOSCALING_V2_CROSS_VERSION_OBJECT_REFERENCE),
-        ),
-        field(2, "target", Ty::Msg(&AUTOSCALING_V2_METRIC_TARGET)),
-        field(3, "metric", Ty::Msg(&AUTOSCALING_V2_METRIC_IDENTIFIER)),
-    ],
-};
-
-pub static AUTOSCALING_V2_OBJECT_METRIC_STATUS: Message = Message {
-    name: "ObjectMetricStatus",
-    fields: &[
-        field(1, "metric", Ty::Msg(&AUTOSCALING_V2_METRIC_IDENTIFIER)),
-        field(2, "current", Ty::Msg(&AUTOSCALING_V2_METRIC_VALUE_STATUS)),
-        field(
-            3,
-            "describedObject",
-            Ty::Msg(&AUTOSCALING_V2_CROSS_VERSION_OBJECT_REFERENCE),
-        ),
-    ],
-};
-
-pub static AUTOSCALING_V2_PODS_METRIC_SOURCE: Message = Message {
-    name: "PodsMetricSource",
-    fields: &[
-        field(1, "metric", Ty::Msg(&AUTOSCALING_V2_METRIC_IDENTIFIER)),
-        field(2, "target", Ty::Msg(&AUTOSCALING_V2_METRIC_TARGET)),
-    ],
-};
-
-pub static AUTOSCALING_V2_PODS_METRIC_STATUS: Message = Message {
-    name: "PodsMetricStatus",
-    fields: &[
-        field(1, "metric", Ty::Msg(&AUTOSCALING_V2_METRIC_IDENTIFIER)),
-        field(2, "current", Ty::Msg(&AUTOSCALING_V2_METRIC_VALUE_STATUS)),
-    ],
-};
-
-pub static AUTOSCALING_V2_RESOURCE_METRIC_SOURCE: Message = Message {
-    name: "ResourceMetricSource",
-    fields: &[
-        field(1, "name", Ty::String),
-        field(2, "target", Ty::Msg(&AUTOSCALING_V2_METRIC_TARGET)),
-    ],
-};
-
-pub static AUTOSCALING_V2_RESOURCE_METRIC_STATUS: Message = Message {
-    name: "ResourceMetricStatus",
-    fields: &[
-        field(1, "name", Ty::String),
-        field(2, "current", Ty::Msg(&AUTOSCALING_V2_METRIC_VALUE_STATUS)),
-    ],
-};
-
 // ---- k8s.io.api.policy.v1: field numbers from kubernetes/api/policy/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/policy/v1/types.go.
 
-pub static POLICY_V1_EVICTION: Message = Message {
+pub(super) static POLICY_V1_EVICTION: Message = Message {
     name: "Eviction",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2693,7 +2141,7 @@ pub static POLICY_V1_EVICTION: Message = Message {
     ],
 };
 
-pub static POLICY_V1_POD_DISRUPTION_BUDGET: Message = Message {
+pub(super) static POLICY_V1_POD_DISRUPTION_BUDGET: Message = Message {
     name: "PodDisruptionBudget",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2706,7 +2154,7 @@ pub static POLICY_V1_POD_DISRUPTION_BUDGET: Message = Message {
     ],
 };
 
-pub static POLICY_V1_POD_DISRUPTION_BUDGET_SPEC: Message = Message {
+pub(super) static POLICY_V1_POD_DISRUPTION_BUDGET_SPEC: Message = Message {
     name: "PodDisruptionBudgetSpec",
     fields: &[
         field(1, "minAvailable", Ty::IntOrString),
@@ -2716,7 +2164,7 @@ pub static POLICY_V1_POD_DISRUPTION_BUDGET_SPEC: Message = Message {
     ],
 };
 
-pub static POLICY_V1_POD_DISRUPTION_BUDGET_STATUS: Message = Message {
+pub(super) static POLICY_V1_POD_DISRUPTION_BUDGET_STATUS: Message = Message {
     name: "PodDisruptionBudgetStatus",
     fields: &[
         omit_zero(1, "observedGeneration", Ty::Int64),
@@ -2732,7 +2180,7 @@ pub static POLICY_V1_POD_DISRUPTION_BUDGET_STATUS: Message = Message {
 // ---- k8s.io.api.rbac.v1: field numbers from kubernetes/api/rbac/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/rbac/v1/types.go.
 
-pub static RBAC_V1_AGGREGATION_RULE: Message = Message {
+pub(super) static RBAC_V1_AGGREGATION_RULE: Message = Message {
     name: "AggregationRule",
     fields: &[list(
         1,
@@ -2741,7 +2189,7 @@ pub static RBAC_V1_AGGREGATION_RULE: Message = Message {
     )],
 };
 
-pub static RBAC_V1_CLUSTER_ROLE: Message = Message {
+pub(super) static RBAC_V1_CLUSTER_ROLE: Message = Message {
     name: "ClusterRole",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2750,7 +2198,7 @@ pub static RBAC_V1_CLUSTER_ROLE: Message = Message {
     ],
 };
 
-pub static RBAC_V1_CLUSTER_ROLE_BINDING: Message = Message {
+pub(super) static RBAC_V1_CLUSTER_ROLE_BINDING: Message = Message {
     name: "ClusterRoleBinding",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2759,7 +2207,7 @@ pub static RBAC_V1_CLUSTER_ROLE_BINDING: Message = Message {
     ],
 };
 
-pub static RBAC_V1_POLICY_RULE: Message = Message {
+pub(super) static RBAC_V1_POLICY_RULE: Message = Message {
     name: "PolicyRule",
     fields: &[
         list_or_null(1, "verbs", Ty::String),
@@ -2770,7 +2218,7 @@ pub static RBAC_V1_POLICY_RULE: Message = Message {
     ],
 };
 
-pub static RBAC_V1_ROLE: Message = Message {
+pub(super) static RBAC_V1_ROLE: Message = Message {
     name: "Role",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2778,7 +2226,7 @@ pub static RBAC_V1_ROLE: Message = Message {
     ],
 };
 
-pub static RBAC_V1_ROLE_BINDING: Message = Message {
+pub(super) static RBAC_V1_ROLE_BINDING: Message = Message {
     name: "RoleBinding",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2787,7 +2235,7 @@ pub static RBAC_V1_ROLE_BINDING: Message = Message {
     ],
 };
 
-pub static RBAC_V1_ROLE_REF: Message = Message {
+pub(super) static RBAC_V1_ROLE_REF: Message = Message {
     name: "RoleRef",
     fields: &[
         field(1, "apiGroup", Ty::String),
@@ -2796,7 +2244,7 @@ pub static RBAC_V1_ROLE_REF: Message = Message {
     ],
 };
 
-pub static RBAC_V1_SUBJECT: Message = Message {
+pub(super) static RBAC_V1_SUBJECT: Message = Message {
     name: "Subject",
     fields: &[
         field(1, "kind", Ty::String),
@@ -2809,7 +2257,7 @@ pub static RBAC_V1_SUBJECT: Message = Message {
 // ---- k8s.io.api.networking.v1: field numbers from kubernetes/api/networking/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/networking/v1/types.go.
 
-pub static NETWORKING_V1_HTTP_INGRESS_PATH: Message = Message {
+pub(super) static NETWORKING_V1_HTTP_INGRESS_PATH: Message = Message {
     name: "HTTPIngressPath",
     fields: &[
         omit_zero(1, "path", Ty::String),
@@ -2818,7 +2266,7 @@ pub static NETWORKING_V1_HTTP_INGRESS_PATH: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_HTTP_INGRESS_RULE_VALUE: Message = Message {
+pub(super) static NETWORKING_V1_HTTP_INGRESS_RULE_VALUE: Message = Message {
     name: "HTTPIngressRuleValue",
     fields: &[list_or_null(
         1,
@@ -2827,7 +2275,7 @@ pub static NETWORKING_V1_HTTP_INGRESS_RULE_VALUE: Message = Message {
     )],
 };
 
-pub static NETWORKING_V1_INGRESS: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS: Message = Message {
     name: "Ingress",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2836,7 +2284,7 @@ pub static NETWORKING_V1_INGRESS: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_INGRESS_BACKEND: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_BACKEND: Message = Message {
     name: "IngressBackend",
     fields: &[
         field(
@@ -2852,7 +2300,7 @@ pub static NETWORKING_V1_INGRESS_BACKEND: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_INGRESS_LOAD_BALANCER_INGRESS: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_LOAD_BALANCER_INGRESS: Message = Message {
     name: "IngressLoadBalancerIngress",
     fields: &[
         omit_zero(1, "ip", Ty::String),
@@ -2861,7 +2309,7 @@ pub static NETWORKING_V1_INGRESS_LOAD_BALANCER_INGRESS: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_INGRESS_LOAD_BALANCER_STATUS: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_LOAD_BALANCER_STATUS: Message = Message {
     name: "IngressLoadBalancerStatus",
     fields: &[list(
         1,
@@ -2870,7 +2318,7 @@ pub static NETWORKING_V1_INGRESS_LOAD_BALANCER_STATUS: Message = Message {
     )],
 };
 
-pub static NETWORKING_V1_INGRESS_PORT_STATUS: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_PORT_STATUS: Message = Message {
     name: "IngressPortStatus",
     fields: &[
         field(1, "port", Ty::Int32),
@@ -2879,7 +2327,7 @@ pub static NETWORKING_V1_INGRESS_PORT_STATUS: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_INGRESS_RULE: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_RULE: Message = Message {
     name: "IngressRule",
     fields: &[
         omit_zero(1, "host", Ty::String),
@@ -2887,7 +2335,7 @@ pub static NETWORKING_V1_INGRESS_RULE: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_INGRESS_RULE_VALUE: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_RULE_VALUE: Message = Message {
     name: "IngressRuleValue",
     fields: &[field(
         1,
@@ -2896,7 +2344,7 @@ pub static NETWORKING_V1_INGRESS_RULE_VALUE: Message = Message {
     )],
 };
 
-pub static NETWORKING_V1_INGRESS_SERVICE_BACKEND: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_SERVICE_BACKEND: Message = Message {
     name: "IngressServiceBackend",
     fields: &[
         field(1, "name", Ty::String),
@@ -2904,7 +2352,7 @@ pub static NETWORKING_V1_INGRESS_SERVICE_BACKEND: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_INGRESS_SPEC: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_SPEC: Message = Message {
     name: "IngressSpec",
     fields: &[
         field(1, "defaultBackend", Ty::Msg(&NETWORKING_V1_INGRESS_BACKEND)),
@@ -2914,7 +2362,7 @@ pub static NETWORKING_V1_INGRESS_SPEC: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_INGRESS_STATUS: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_STATUS: Message = Message {
     name: "IngressStatus",
     fields: &[field(
         1,
@@ -2923,7 +2371,7 @@ pub static NETWORKING_V1_INGRESS_STATUS: Message = Message {
     )],
 };
 
-pub static NETWORKING_V1_INGRESS_TLS: Message = Message {
+pub(super) static NETWORKING_V1_INGRESS_TLS: Message = Message {
     name: "IngressTLS",
     fields: &[
         list(1, "hosts", Ty::String),
@@ -2931,7 +2379,7 @@ pub static NETWORKING_V1_INGRESS_TLS: Message = Message {
     ],
 };
 
-pub static NETWORKING_V1_SERVICE_BACKEND_PORT: Message = Message {
+pub(super) static NETWORKING_V1_SERVICE_BACKEND_PORT: Message = Message {
     name: "ServiceBackendPort",
     fields: &[
         omit_zero(1, "name", Ty::String),
@@ -2942,7 +2390,7 @@ pub static NETWORKING_V1_SERVICE_BACKEND_PORT: Message = Message {
 // ---- k8s.io.api.scheduling.v1: field numbers from kubernetes/api/scheduling/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/scheduling/v1/types.go.
 
-pub static SCHEDULING_V1_PRIORITY_CLASS: Message = Message {
+pub(super) static SCHEDULING_V1_PRIORITY_CLASS: Message = Message {
     name: "PriorityClass",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2956,7 +2404,7 @@ pub static SCHEDULING_V1_PRIORITY_CLASS: Message = Message {
 // ---- k8s.io.api.authentication.v1: field numbers from kubernetes/api/authentication/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/authentication/v1/types.go.
 
-pub static AUTHENTICATION_V1_BOUND_OBJECT_REFERENCE: Message = Message {
+pub(super) static AUTHENTICATION_V1_BOUND_OBJECT_REFERENCE: Message = Message {
     name: "BoundObjectReference",
     fields: &[
         omit_zero(1, "kind", Ty::String),
@@ -2966,7 +2414,7 @@ pub static AUTHENTICATION_V1_BOUND_OBJECT_REFERENCE: Message = Message {
     ],
 };
 
-pub static AUTHENTICATION_V1_SELF_SUBJECT_REVIEW: Message = Message {
+pub(super) static AUTHENTICATION_V1_SELF_SUBJECT_REVIEW: Message = Message {
     name: "SelfSubjectReview",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2978,12 +2426,12 @@ pub static AUTHENTICATION_V1_SELF_SUBJECT_REVIEW: Message = Message {
     ],
 };
 
-pub static AUTHENTICATION_V1_SELF_SUBJECT_REVIEW_STATUS: Message = Message {
+pub(super) static AUTHENTICATION_V1_SELF_SUBJECT_REVIEW_STATUS: Message = Message {
     name: "SelfSubjectReviewStatus",
     fields: &[field(1, "userInfo", Ty::Msg(&AUTHENTICATION_V1_USER_INFO))],
 };
 
-pub static AUTHENTICATION_V1_TOKEN_REQUEST: Message = Message {
+pub(super) static AUTHENTICATION_V1_TOKEN_REQUEST: Message = Message {
     name: "TokenRequest",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -2996,7 +2444,7 @@ pub static AUTHENTICATION_V1_TOKEN_REQUEST: Message = Message {
     ],
 };
 
-pub static AUTHENTICATION_V1_TOKEN_REQUEST_SPEC: Message = Message {
+pub(super) static AUTHENTICATION_V1_TOKEN_REQUEST_SPEC: Message = Message {
     name: "TokenRequestSpec",
     fields: &[
         list_or_null(1, "audiences", Ty::String),
@@ -3010,7 +2458,7 @@ pub static AUTHENTICATION_V1_TOKEN_REQUEST_SPEC: Message = Message {
     ],
 };
 
-pub static AUTHENTICATION_V1_TOKEN_REQUEST_STATUS: Message = Message {
+pub(super) static AUTHENTICATION_V1_TOKEN_REQUEST_STATUS: Message = Message {
     name: "TokenRequestStatus",
     fields: &[
         field(1, "token", Ty::String),
@@ -3018,7 +2466,7 @@ pub static AUTHENTICATION_V1_TOKEN_REQUEST_STATUS: Message = Message {
     ],
 };
 
-pub static AUTHENTICATION_V1_USER_INFO: Message = Message {
+pub(super) static AUTHENTICATION_V1_USER_INFO: Message = Message {
     name: "UserInfo",
     fields: &[
         omit_zero(1, "username", Ty::String),
@@ -3031,7 +2479,7 @@ pub static AUTHENTICATION_V1_USER_INFO: Message = Message {
 // ---- k8s.io.api.authorization.v1: field numbers from kubernetes/api/authorization/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/api/authorization/v1/types.go.
 
-pub static AUTHORIZATION_V1_FIELD_SELECTOR_ATTRIBUTES: Message = Message {
+pub(super) static AUTHORIZATION_V1_FIELD_SELECTOR_ATTRIBUTES: Message = Message {
     name: "FieldSelectorAttributes",
     fields: &[
         omit_zero(1, "rawSelector", Ty::String),
@@ -3043,7 +2491,7 @@ pub static AUTHORIZATION_V1_FIELD_SELECTOR_ATTRIBUTES: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_LABEL_SELECTOR_ATTRIBUTES: Message = Message {
+pub(super) static AUTHORIZATION_V1_LABEL_SELECTOR_ATTRIBUTES: Message = Message {
     name: "LabelSelectorAttributes",
     fields: &[
         omit_zero(1, "rawSelector", Ty::String),
@@ -3055,7 +2503,7 @@ pub static AUTHORIZATION_V1_LABEL_SELECTOR_ATTRIBUTES: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_NON_RESOURCE_ATTRIBUTES: Message = Message {
+pub(super) static AUTHORIZATION_V1_NON_RESOURCE_ATTRIBUTES: Message = Message {
     name: "NonResourceAttributes",
     fields: &[
         omit_zero(1, "path", Ty::String),
@@ -3063,7 +2511,7 @@ pub static AUTHORIZATION_V1_NON_RESOURCE_ATTRIBUTES: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_NON_RESOURCE_RULE: Message = Message {
+pub(super) static AUTHORIZATION_V1_NON_RESOURCE_RULE: Message = Message {
     name: "NonResourceRule",
     fields: &[
         list_or_null(1, "verbs", Ty::String),
@@ -3071,7 +2519,7 @@ pub static AUTHORIZATION_V1_NON_RESOURCE_RULE: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_RESOURCE_ATTRIBUTES: Message = Message {
+pub(super) static AUTHORIZATION_V1_RESOURCE_ATTRIBUTES: Message = Message {
     name: "ResourceAttributes",
     fields: &[
         omit_zero(1, "namespace", Ty::String),
@@ -3094,7 +2542,7 @@ pub static AUTHORIZATION_V1_RESOURCE_ATTRIBUTES: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_RESOURCE_RULE: Message = Message {
+pub(super) static AUTHORIZATION_V1_RESOURCE_RULE: Message = Message {
     name: "ResourceRule",
     fields: &[
         list_or_null(1, "verbs", Ty::String),
@@ -3104,7 +2552,7 @@ pub static AUTHORIZATION_V1_RESOURCE_RULE: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW: Message = Message {
+pub(super) static AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW: Message = Message {
     name: "SelfSubjectAccessReview",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -3121,7 +2569,7 @@ pub static AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW_SPEC: Message = Message {
+pub(super) static AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW_SPEC: Message = Message {
     name: "SelfSubjectAccessReviewSpec",
     fields: &[
         field(
@@ -3137,7 +2585,7 @@ pub static AUTHORIZATION_V1_SELF_SUBJECT_ACCESS_REVIEW_SPEC: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW: Message = Message {
+pub(super) static AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW: Message = Message {
     name: "SelfSubjectRulesReview",
     fields: &[
         field(1, "metadata", Ty::Msg(&META_V1_OBJECT_META)),
@@ -3154,12 +2602,12 @@ pub static AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW_SPEC: Message = Message {
+pub(super) static AUTHORIZATION_V1_SELF_SUBJECT_RULES_REVIEW_SPEC: Message = Message {
     name: "SelfSubjectRulesReviewSpec",
     fields: &[omit_zero(1, "namespace", Ty::String)],
 };
 
-pub static AUTHORIZATION_V1_SUBJECT_ACCESS_REVIEW_STATUS: Message = Message {
+pub(super) static AUTHORIZATION_V1_SUBJECT_ACCESS_REVIEW_STATUS: Message = Message {
     name: "SubjectAccessReviewStatus",
     fields: &[
         field(1, "allowed", Ty::Bool),
@@ -3169,7 +2617,7 @@ pub static AUTHORIZATION_V1_SUBJECT_ACCESS_REVIEW_STATUS: Message = Message {
     ],
 };
 
-pub static AUTHORIZATION_V1_SUBJECT_RULES_REVIEW_STATUS: Message = Message {
+pub(super) static AUTHORIZATION_V1_SUBJECT_RULES_REVIEW_STATUS: Message = Message {
     name: "SubjectRulesReviewStatus",
     fields: &[
         list_or_null(1, "resourceRules", Ty::Msg(&AUTHORIZATION_V1_RESOURCE_RULE)),
@@ -3186,7 +2634,7 @@ pub static AUTHORIZATION_V1_SUBJECT_RULES_REVIEW_STATUS: Message = Message {
 // ---- k8s.io.apimachinery.pkg.apis.meta.v1: field numbers from kubernetes/apimachinery/pkg/apis/meta/v1/generated.proto, JSON names and
 // ---- omission rules from the struct tags in kubernetes/apimachinery/pkg/apis/meta/v1/types.go.
 
-pub static META_V1_CONDITION: Message = Message {
+pub(super) static META_V1_CONDITION: Message = Message {
     name: "Condition",
     fields: &[
         field(1, "type", Ty::String),
@@ -3198,7 +2646,7 @@ pub static META_V1_CONDITION: Message = Message {
     ],
 };
 
-pub static META_V1_DELETE_OPTIONS: Message = Message {
+pub(super) static META_V1_DELETE_OPTIONS: Message = Message {
     name: "DeleteOptions",
     fields: &[
         field(1, "gracePeriodSeconds", Ty::Int64),
@@ -3214,7 +2662,7 @@ pub static META_V1_DELETE_OPTIONS: Message = Message {
     ],
 };
 
-pub static META_V1_FIELD_SELECTOR_REQUIREMENT: Message = Message {
+pub(super) static META_V1_FIELD_SELECTOR_REQUIREMENT: Message = Message {
     name: "FieldSelectorRequirement",
     fields: &[
         field(1, "key", Ty::String),
@@ -3223,7 +2671,7 @@ pub static META_V1_FIELD_SELECTOR_REQUIREMENT: Message = Message {
     ],
 };
 
-pub static META_V1_LABEL_SELECTOR: Message = Message {
+pub(super) static META_V1_LABEL_SELECTOR: Message = Message {
     name: "LabelSelector",
     fields: &[
         map(1, "matchLabels", Ty::String),
@@ -3235,7 +2683,7 @@ pub static META_V1_LABEL_SELECTOR: Message = Message {
     ],
 };
 
-pub static META_V1_LABEL_SELECTOR_REQUIREMENT: Message = Message {
+pub(super) static META_V1_LABEL_SELECTOR_REQUIREMENT: Message = Message {
     name: "LabelSelectorRequirement",
     fields: &[
         field(1, "key", Ty::String),
@@ -3244,7 +2692,7 @@ pub static META_V1_LABEL_SELECTOR_REQUIREMENT: Message = Message {
     ],
 };
 
-pub static META_V1_MANAGED_FIELDS_ENTRY: Message = Message {
+pub(super) static META_V1_MANAGED_FIELDS_ENTRY: Message = Message {
     name: "ManagedFieldsEntry",
     fields: &[
         omit_zero(1, "manager", Ty::String),
@@ -3257,7 +2705,7 @@ pub static META_V1_MANAGED_FIELDS_ENTRY: Message = Message {
     ],
 };
 
-pub static META_V1_OBJECT_META: Message = Message {
+pub(super) static META_V1_OBJECT_META: Message = Message {
     name: "ObjectMeta",
     fields: &[
         omit_zero(1, "name", Ty::String),
@@ -3278,7 +2726,7 @@ pub static META_V1_OBJECT_META: Message = Message {
     ],
 };
 
-pub static META_V1_OWNER_REFERENCE: Message = Message {
+pub(super) static META_V1_OWNER_REFERENCE: Message = Message {
     name: "OwnerReference",
     fields: &[
         field(1, "kind", Ty::String),
@@ -3290,7 +2738,7 @@ pub static META_V1_OWNER_REFERENCE: Message = Message {
     ],
 };
 
-pub static META_V1_PRECONDITIONS: Message = Message {
+pub(super) static META_V1_PRECONDITIONS: Message = Message {
     name: "Preconditions",
     fields: &[
         field(1, "uid", Ty::String),
@@ -3299,7 +2747,7 @@ pub static META_V1_PRECONDITIONS: Message = Message {
 };
 
 /// Every top-level kind this module decodes: `(apiVersion, kind, schema)`.
-pub static KINDS: &[(&str, &str, &Message)] = &[
+pub(super) static KINDS: &[(&str, &str, &Message)] = &[
     ("v1", "Namespace", &CORE_V1_NAMESPACE),
     ("v1", "ConfigMap", &CORE_V1_CONFIG_MAP),
     ("v1", "Secret", &CORE_V1_SECRET),
@@ -3308,21 +2756,12 @@ pub static KINDS: &[(&str, &str, &Message)] = &[
     ("v1", "Pod", &CORE_V1_POD),
     ("v1", "ResourceQuota", &CORE_V1_RESOURCE_QUOTA),
     ("apps/v1", "Deployment", &APPS_V1_DEPLOYMENT),
-    ("apps/v1", "ReplicaSet", &APPS_V1_REPLICA_SET),
-    ("apps/v1", "StatefulSet", &APPS_V1_STATEFUL_SET),
-    ("apps/v1", "DaemonSet", &APPS_V1_DAEMON_SET),
     ("batch/v1", "Job", &BATCH_V1_JOB),
     ("batch/v1", "CronJob", &BATCH_V1_CRON_JOB),
-    ("autoscaling/v1", "Scale", &AUTOSCALING_V1_SCALE),
     (
         "autoscaling/v1",
         "HorizontalPodAutoscaler",
         &AUTOSCALING_V1_HORIZONTAL_POD_AUTOSCALER,
-    ),
-    (
-        "autoscaling/v2",
-        "HorizontalPodAutoscaler",
-        &AUTOSCALING_V2_HORIZONTAL_POD_AUTOSCALER,
     ),
     (
         "policy/v1",

@@ -6,7 +6,7 @@
 
 /// The wire type in the low three bits of a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WireType {
+pub(super) enum WireType {
     Varint,
     Fixed64,
     Len,
@@ -29,7 +29,7 @@ impl WireType {
     }
 
     /// The number Go's error messages print for this wire type.
-    pub fn number(self) -> u8 {
+    pub(super) fn number(self) -> u8 {
         match self {
             Self::Varint => 0,
             Self::Fixed64 => 1,
@@ -48,21 +48,21 @@ const MAX_FIELD_NUMBER: u64 = (1 << 29) - 1;
 const MAX_GROUP_DEPTH: usize = 64;
 
 /// A cursor over one message's bytes.
-pub struct Reader<'a> {
+pub(super) struct Reader<'a> {
     buf: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(buf: &'a [u8]) -> Self {
+    pub(super) fn new(buf: &'a [u8]) -> Self {
         Self { buf }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }
 
     /// A base-128 varint of at most 10 bytes; bits past 64 are dropped, as Go does.
-    pub fn varint(&mut self) -> Result<u64, String> {
+    pub(super) fn varint(&mut self) -> Result<u64, String> {
         let mut value: u64 = 0;
         for (i, &byte) in self.buf.iter().enumerate() {
             if i >= 10 {
@@ -83,7 +83,7 @@ impl<'a> Reader<'a> {
 
     /// A field key: `(field number, wire type)`. A bare end-group and field number 0 are
     /// errors, as in the generated Go code.
-    pub fn key(&mut self) -> Result<(u64, WireType), String> {
+    pub(super) fn key(&mut self) -> Result<(u64, WireType), String> {
         let key = self.varint()?;
         let number = key >> 3;
         let wire = WireType::from_bits(key & 7)?;
@@ -100,7 +100,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The payload of a length-delimited field.
-    pub fn len_delimited(&mut self) -> Result<&'a [u8], String> {
+    pub(super) fn len_delimited(&mut self) -> Result<&'a [u8], String> {
         let len = self.varint()?;
         let len = usize::try_from(len)
             .ok()
@@ -121,7 +121,7 @@ impl<'a> Reader<'a> {
 
     /// Skips the value of a field whose key was just read, whatever its wire type; groups are
     /// skipped up to their matching end-group key.
-    pub fn skip(&mut self, wire: WireType) -> Result<(), String> {
+    pub(super) fn skip(&mut self, wire: WireType) -> Result<(), String> {
         self.skip_nested(wire, 0)
     }
 

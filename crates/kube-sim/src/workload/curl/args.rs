@@ -233,7 +233,7 @@ pub(super) enum ParamError {
 
 impl ParamError {
     /// `param2text()` (src/tool_helpers.c).
-    pub fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         match self {
             ParamError::GotExtraParameter => "had unsupported trailing garbage".into(),
             ParamError::Unknown => "is unknown".into(),
@@ -254,7 +254,7 @@ impl ParamError {
     }
 
     /// Help, manual and version end parsing without being errors.
-    pub fn is_request(&self) -> bool {
+    pub(super) fn is_request(&self) -> bool {
         matches!(
             self,
             ParamError::HelpRequested | ParamError::ManualRequested | ParamError::VersionRequested

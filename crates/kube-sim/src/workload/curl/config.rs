@@ -30,7 +30,7 @@ pub(super) enum HttpReq {
 
 impl HttpReq {
     /// The names in "You can only select one HTTP request method!" (src/tool_helpers.c).
-    pub fn describe(self) -> &'static str {
+    pub(super) fn describe(self) -> &'static str {
         match self {
             HttpReq::Unspec => "",
             HttpReq::Get => "GET (-G, --get)",
@@ -112,12 +112,12 @@ impl Default for Operation {
 
 impl Operation {
     /// The operation has at least one URL (needed before `--next`).
-    pub fn has_url(&self) -> bool {
+    pub(super) fn has_url(&self) -> bool {
         self.urls.first().is_some_and(|n| n.url.is_some())
     }
 
     /// Fill the first URL node without a URL, or append one (src/tool_getparam.c add_url).
-    pub fn add_url(&mut self, url: String) {
+    pub(super) fn add_url(&mut self, url: String) {
         match self.urls.iter_mut().find(|n| n.url.is_none()) {
             Some(node) => node.url = Some(url),
             None => self.urls.push(UrlNode {
@@ -128,7 +128,7 @@ impl Operation {
     }
 
     /// Pair an output file with the first URL node that has none (parse_output).
-    pub fn add_output(&mut self, file: String) {
+    pub(super) fn add_output(&mut self, file: String) {
         match self.urls.iter_mut().find(|n| n.outfile.is_none()) {
             Some(node) => node.outfile = Some(file),
             None => self.urls.push(UrlNode {
@@ -139,7 +139,7 @@ impl Operation {
     }
 
     /// Record the request method, warning on a conflict (src/tool_helpers.c SetHTTPrequest).
-    pub fn set_httpreq(&mut self, req: HttpReq, err: &mut messages::Stderr) -> bool {
+    pub(super) fn set_httpreq(&mut self, req: HttpReq, err: &mut messages::Stderr) -> bool {
         if self.httpreq == HttpReq::Unspec || self.httpreq == req {
             self.httpreq = req;
             return true;
@@ -169,12 +169,12 @@ pub(super) struct Stdin {
 pub(super) struct StdinError;
 
 impl Stdin {
-    pub fn new(reader: Option<Box<dyn AsyncRead + Send + Unpin>>) -> Stdin {
+    pub(super) fn new(reader: Option<Box<dyn AsyncRead + Send + Unpin>>) -> Stdin {
         Stdin { reader }
     }
 
     /// Everything left on stdin (empty when absent or already read).
-    pub async fn read_all(&mut self) -> Result<Vec<u8>, StdinError> {
+    pub(super) async fn read_all(&mut self) -> Result<Vec<u8>, StdinError> {
         let Some(mut reader) = self.reader.take() else {
             return Ok(Vec::new());
         };
@@ -207,7 +207,7 @@ pub(super) struct State {
 }
 
 impl State {
-    pub fn new(build: CurlBuild, stdin: Stdin) -> State {
+    pub(super) fn new(build: CurlBuild, stdin: Stdin) -> State {
         State {
             build,
             global: Global::default(),
@@ -218,7 +218,7 @@ impl State {
     }
 
     /// The operation options currently apply to (curl's `global->last`).
-    pub fn op(&mut self) -> &mut Operation {
+    pub(super) fn op(&mut self) -> &mut Operation {
         if self.ops.is_empty() {
             self.ops.push(Operation::default());
         }
@@ -228,7 +228,7 @@ impl State {
 
     /// Read a file named by an option argument. The model has no file system: only
     /// `-` / `/dev/stdin` (stdin) and `/dev/null` (empty) can be read.
-    pub async fn read_file(&mut self, name: &str) -> Option<Vec<u8>> {
+    pub(super) async fn read_file(&mut self, name: &str) -> Option<Vec<u8>> {
         match name {
             "-" | "/dev/stdin" | "/proc/self/fd/0" => self.stdin.read_all().await.ok(),
             "/dev/null" => Some(Vec::new()),

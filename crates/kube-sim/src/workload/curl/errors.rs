@@ -4,7 +4,7 @@ use super::CurlFlavor;
 
 /// The `CURLcode` values the emulation can produce; the discriminant is the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CurlCode {
+pub(crate) enum CurlCode {
     Ok = 0,
     UnsupportedProtocol = 1,
     FailedInit = 2,
@@ -22,13 +22,13 @@ pub enum CurlCode {
 
 impl CurlCode {
     /// The process exit code.
-    pub fn code(self) -> i32 {
+    pub(crate) fn code(self) -> i32 {
         self as i32
     }
 
     /// `curl_easy_strerror()` (lib/strerror.c). curl 8.x spells out "Could not" where
     /// 7.x wrote "Couldn't".
-    pub fn strerror(self, flavor: CurlFlavor) -> &'static str {
+    pub(crate) fn strerror(self, flavor: CurlFlavor) -> &'static str {
         let old = flavor == CurlFlavor::DebianBookworm;
         match self {
             CurlCode::Ok => "No error",
@@ -50,7 +50,7 @@ impl CurlCode {
     }
 
     /// Errors after which curl runs no further transfer (src/tool_operate.c is_fatal_error).
-    pub fn is_fatal(self) -> bool {
+    pub(crate) fn is_fatal(self) -> bool {
         matches!(self, CurlCode::FailedInit)
     }
 }

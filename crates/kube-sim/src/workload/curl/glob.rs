@@ -64,14 +64,14 @@ fn fail(url: &str, what: &str, pos: usize) -> GlobError {
 
 impl Glob {
     /// A URL that is used as is (`-g`).
-    pub fn literal(url: &str) -> Glob {
+    pub(super) fn literal(url: &str) -> Glob {
         Glob {
             patterns: vec![Pattern::Fixed(url.to_string())],
             total: 1,
         }
     }
 
-    pub fn parse(url: &str) -> Result<Glob, GlobError> {
+    pub(super) fn parse(url: &str) -> Result<Glob, GlobError> {
         let mut p = Parser {
             s: url.as_bytes(),
             i: 0,
@@ -132,12 +132,12 @@ impl Glob {
     }
 
     /// Number of URLs the glob expands to.
-    pub fn count(&self) -> u64 {
+    pub(super) fn count(&self) -> u64 {
         self.total
     }
 
     /// The `index`-th URL (0-based); the rightmost pattern varies fastest.
-    pub fn nth(&self, mut index: u64) -> String {
+    pub(super) fn nth(&self, mut index: u64) -> String {
         let mut parts: Vec<String> = Vec::with_capacity(self.patterns.len());
         for pat in self.patterns.iter().rev() {
             let n = pat.len().max(1);

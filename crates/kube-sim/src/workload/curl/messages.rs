@@ -30,26 +30,26 @@ impl Default for Stderr {
 
 impl Stderr {
     /// `errorf`: "curl: " messages, shown unless `-s`.
-    pub fn errorf(&mut self, msg: &str) {
+    pub(super) fn errorf(&mut self, msg: &str) {
         if !self.silent || self.show_error {
             self.voutf("curl: ", msg);
         }
     }
 
     /// `warnf`: "Warning: " messages, shown unless `-s`.
-    pub fn warnf(&mut self, msg: &str) {
+    pub(super) fn warnf(&mut self, msg: &str) {
         self.voutf("Warning: ", msg);
     }
 
     /// `notef`: "Note: " messages, shown only with `-v`.
-    pub fn notef(&mut self, msg: &str) {
+    pub(super) fn notef(&mut self, msg: &str) {
         if self.verbose {
             self.voutf("Note: ", msg);
         }
     }
 
     /// `helpf`: always shown, followed by the pointer to `--help`.
-    pub fn helpf(&mut self, msg: Option<&str>) {
+    pub(super) fn helpf(&mut self, msg: Option<&str>) {
         if let Some(m) = msg {
             self.buf.extend_from_slice(b"curl: ");
             self.buf.extend_from_slice(m.as_bytes());
@@ -66,13 +66,13 @@ impl Stderr {
     }
 
     /// A limitation of the simulator (not a curl behaviour): always shown.
-    pub fn simulator(&mut self, msg: &str) {
+    pub(super) fn simulator(&mut self, msg: &str) {
         self.buf.extend_from_slice(b"curl: [simulator] ");
         self.buf.extend_from_slice(msg.as_bytes());
         self.buf.push(b'\n');
     }
 
-    pub fn take(&mut self) -> Vec<u8> {
+    pub(super) fn take(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.buf)
     }
 

@@ -27,7 +27,7 @@ mod writeout;
 
 use std::time::SystemTime;
 
-pub use errors::CurlCode;
+pub(crate) use errors::CurlCode;
 
 use super::image::CurlVersion;
 use super::process::{ProcessContext, ProcessIo};
@@ -38,7 +38,7 @@ use transfer::{Connections, Env};
 
 /// Which distribution built the curl binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CurlFlavor {
+pub(crate) enum CurlFlavor {
     /// curl/curl-container's static Alpine build (curlimages/curl).
     CurlImages,
     /// Debian bookworm's curl package (7.88.1).
@@ -47,14 +47,14 @@ pub enum CurlFlavor {
 
 /// A curl binary: its version and who built it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CurlBuild {
+pub(crate) struct CurlBuild {
     pub version: CurlVersion,
     pub flavor: CurlFlavor,
 }
 
 impl CurlBuild {
     /// The default `User-Agent` (src/tool_operate.c: "curl/" CURL_VERSION).
-    pub fn user_agent(&self) -> String {
+    pub(crate) fn user_agent(&self) -> String {
         format!("curl/{}", self.version)
     }
 

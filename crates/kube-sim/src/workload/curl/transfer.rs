@@ -140,7 +140,7 @@ pub(super) enum Dest {
 }
 
 impl Dest {
-    pub fn from_name(name: Option<&str>) -> Dest {
+    pub(super) fn from_name(name: Option<&str>) -> Dest {
         match name {
             None | Some("-") | Some("/dev/stdout") | Some("/proc/self/fd/1") => Dest::Stdout,
             Some("/dev/stderr") | Some("/proc/self/fd/2") => Dest::Stderr,
@@ -761,18 +761,14 @@ fn request_head_size(method: &str, url: &Url, headers: &[(String, String)], http
 
 /// The status line and headers as received, with CRLFs, as `-i` prints them.
 fn header_block(r: &InboundResponse) -> Vec<u8> {
-    let mut s = match r.http_version {
-        // curl prints HTTP/2 status lines without a reason phrase.
-        HttpVersion::Http2 => format!("HTTP/2 {} \r\n", r.status),
-        v => format!(
-            "{} {} {}\r\n",
-            v.status_line_token(),
-            r.status,
-            r.reason
-                .as_deref()
-                .unwrap_or_else(|| reason_phrase(r.status))
-        ),
-    };
+    let mut s = format!(
+        "{} {} {}\r\n",
+        r.http_version.status_line_token(),
+        r.status,
+        r.reason
+            .as_deref()
+            .unwrap_or_else(|| reason_phrase(r.status))
+    );
     for (k, v) in &r.headers {
         s.push_str(k);
         s.push_str(": ");

@@ -16,7 +16,7 @@ pub(super) enum UrlError {
 
 impl UrlError {
     /// `curl_url_strerror()` (lib/strerror.c).
-    pub fn text(self) -> &'static str {
+    pub(super) fn text(self) -> &'static str {
         match self {
             UrlError::MalformedInput => "Malformed input to a URL function",
             UrlError::BadPortNumber => "Port number was not a decimal number between 0 and 65535",
@@ -49,7 +49,7 @@ pub(super) struct Url {
 }
 
 impl Url {
-    pub fn parse(input: &str, path_as_is: bool) -> Result<Url, UrlError> {
+    pub(super) fn parse(input: &str, path_as_is: bool) -> Result<Url, UrlError> {
         if input.len() > MAX_INPUT || input.bytes().any(|b| b <= 0x20 || b == 0x7f) {
             return Err(UrlError::MalformedInput);
         }
@@ -117,7 +117,7 @@ impl Url {
     }
 
     /// The scheme's default port.
-    pub fn default_port(&self) -> u16 {
+    pub(super) fn default_port(&self) -> u16 {
         match self.scheme.as_str() {
             "https" | "wss" => 443,
             "ftp" => 21,
@@ -125,12 +125,12 @@ impl Url {
         }
     }
 
-    pub fn effective_port(&self) -> u16 {
+    pub(super) fn effective_port(&self) -> u16 {
         self.port.unwrap_or_else(|| self.default_port())
     }
 
     /// The host without IPv6 brackets, as curl resolves and reports it.
-    pub fn host_name(&self) -> &str {
+    pub(super) fn host_name(&self) -> &str {
         self.host
             .strip_prefix('[')
             .and_then(|h| h.strip_suffix(']'))
@@ -139,7 +139,7 @@ impl Url {
 
     /// The `Host` header value: the port only when it is not the scheme's default
     /// (lib/http.c http_set_aptr_host).
-    pub fn host_header(&self) -> String {
+    pub(super) fn host_header(&self) -> String {
         match self.port {
             Some(p) if p != self.default_port() => format!("{}:{p}", self.host),
             _ => self.host.clone(),
@@ -147,7 +147,7 @@ impl Url {
     }
 
     /// Path and query, the HTTP request target.
-    pub fn request_target(&self) -> String {
+    pub(super) fn request_target(&self) -> String {
         match &self.query {
             Some(q) => format!("{}?{q}", self.path),
             None => self.path.clone(),
@@ -155,7 +155,7 @@ impl Url {
     }
 
     /// The normalised URL libcurl reports as `CURLINFO_EFFECTIVE_URL` (no fragment).
-    pub fn to_effective(&self) -> String {
+    pub(super) fn to_effective(&self) -> String {
         let mut s = format!("{}://", self.scheme);
         if let Some(u) = &self.user {
             s.push_str(u);
@@ -175,7 +175,7 @@ impl Url {
 
     /// Resolve a `Location` value against this URL (RFC 3986 section 5.2, as curl does in
     /// lib/urlapi.c for relative redirects).
-    pub fn join(&self, location: &str, path_as_is: bool) -> Result<Url, UrlError> {
+    pub(super) fn join(&self, location: &str, path_as_is: bool) -> Result<Url, UrlError> {
         let location = location.trim();
         if scheme_len(location).is_some() {
             return Url::parse(location, path_as_is);

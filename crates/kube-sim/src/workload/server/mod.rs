@@ -23,9 +23,7 @@ pub(crate) use go_httpbin::listen_addr as go_httpbin_listen_addr;
 
 /// The pod a server runs in.
 #[derive(Debug, Clone, Default)]
-pub struct PodContext {
-    pub pod_name: String,
-    pub namespace: String,
+pub(crate) struct PodContext {
     pub hostname: String,
     /// The container's process environment (see `container_env`).
     pub env: Vec<(String, String)>,
@@ -36,7 +34,7 @@ pub struct PodContext {
 
 /// An HTTP request as the server process reads it from its socket.
 #[derive(Debug, Clone)]
-pub struct InboundRequest {
+pub(crate) struct InboundRequest {
     pub method: String,
     /// The request target (`/get?x=1`).
     pub path_and_query: String,
@@ -75,7 +73,7 @@ impl InboundRequest {
 
 /// What the server answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboundResponse {
+pub(crate) struct OutboundResponse {
     pub status: u16,
     /// Reason phrase when it differs from the standard one.
     pub reason: Option<String>,
@@ -89,7 +87,8 @@ pub struct OutboundResponse {
 }
 
 impl OutboundResponse {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    #[cfg(test)]
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -99,7 +98,7 @@ impl OutboundResponse {
 
 /// The TCP ports the image's server listens on, given the container's environment and
 /// command (empty for images without a server).
-pub fn listening_ports(
+pub(crate) fn listening_ports(
     image: &ImageKind,
     env: &[(String, String)],
     command: &[String],
@@ -152,7 +151,7 @@ fn gunicorn_port(command: &[String], env: &[(String, String)]) -> Option<u16> {
 }
 
 /// The image's answer to `req`, or `None` for images that serve no HTTP.
-pub fn serve(
+pub(crate) fn serve(
     image: &ImageKind,
     pod: &PodContext,
     req: &InboundRequest,

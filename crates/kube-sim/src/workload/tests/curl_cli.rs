@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::super as w;
 use super::support::*;
-use w::{HelloworldVersion, NetError};
+use w::NetError;
+use w::image::HelloworldVersion;
 
 const V1_POD: &str = "helloworld-v1-78b9f5c87f-szgcq";
 

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::super as w;
 use super::support::*;
-use w::{ExecOutcome, HelloworldVersion, ImageKind};
+use w::image::HelloworldVersion;
+use w::{ExecOutcome, ImageKind};
 
 fn net() -> Arc<FakeNet> {
     Arc::new(FakeNet::new())

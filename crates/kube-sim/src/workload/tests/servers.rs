@@ -5,7 +5,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 
 use super::super as w;
-use w::{HelloworldVersion, HttpVersion, ImageKind, InboundRequest, OutboundResponse, PodContext};
+use w::image::HelloworldVersion;
+use w::{HttpVersion, ImageKind, InboundRequest, OutboundResponse, PodContext};
 
 fn at() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_764_236_885)
@@ -28,8 +29,6 @@ fn req(method: &str, target: &str, headers: &[(&str, &str)]) -> InboundRequest {
 
 fn pod(image: &ImageKind, name: &str) -> PodContext {
     PodContext {
-        pod_name: name.into(),
-        namespace: "sample".into(),
         hostname: name.into(),
         env: w::container_env(image, name, &[]),
         command: Vec::new(),

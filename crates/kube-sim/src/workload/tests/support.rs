@@ -17,7 +17,7 @@ use w::{
 
 /// What the fake network does for one `host:port`.
 #[derive(Clone)]
-pub enum Behaviour {
+pub(super) enum Behaviour {
     Respond(InboundResponse),
     Fail(NetError),
     /// Wait, then behave as the inner one (a fault delay).
@@ -31,23 +31,23 @@ pub enum Behaviour {
 /// A pod network scripted per `host:port`; unknown hosts do not resolve. It records every
 /// request it receives.
 #[derive(Default)]
-pub struct FakeNet {
+pub(super) struct FakeNet {
     routes: Vec<(String, Behaviour)>,
     pub seen: Mutex<Vec<OutboundRequest>>,
     turns: Mutex<Vec<(String, usize)>>,
 }
 
 impl FakeNet {
-    pub fn new() -> FakeNet {
+    pub(super) fn new() -> FakeNet {
         FakeNet::default()
     }
 
-    pub fn route(mut self, host_port: &str, b: Behaviour) -> FakeNet {
+    pub(super) fn route(mut self, host_port: &str, b: Behaviour) -> FakeNet {
         self.routes.push((host_port.to_string(), b));
         self
     }
 
-    pub fn requests(&self) -> Vec<OutboundRequest> {
+    pub(super) fn requests(&self) -> Vec<OutboundRequest> {
         self.seen.lock().map(|v| v.clone()).unwrap_or_default()
     }
 
@@ -129,14 +129,14 @@ impl Network for FakeNet {
 
 /// An AsyncWrite into a shared buffer.
 #[derive(Clone, Default)]
-pub struct Capture(pub Arc<Mutex<Vec<u8>>>);
+pub(super) struct Capture(pub Arc<Mutex<Vec<u8>>>);
 
 impl Capture {
-    pub fn bytes(&self) -> Vec<u8> {
+    pub(super) fn bytes(&self) -> Vec<u8> {
         self.0.lock().map(|v| v.clone()).unwrap_or_default()
     }
 
-    pub fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         String::from_utf8_lossy(&self.bytes()).into_owned()
     }
 }
@@ -163,18 +163,18 @@ impl AsyncWrite for Capture {
 }
 
 /// The result of one exec.
-pub struct Run {
+pub(super) struct Run {
     pub outcome: ExecOutcome,
     pub stdout: Vec<u8>,
     pub stderr: String,
 }
 
 impl Run {
-    pub fn out(&self) -> String {
+    pub(super) fn out(&self) -> String {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }
 
-    pub fn code(&self) -> i32 {
+    pub(super) fn code(&self) -> i32 {
         match self.outcome {
             ExecOutcome::Exited(c) => c,
             ExecOutcome::NotFound { .. } => -1,
@@ -182,16 +182,14 @@ impl Run {
     }
 }
 
-pub const SLEEP_POD: &str = "sleep-78ff5975c6-gv888";
+pub(super) const SLEEP_POD: &str = "sleep-78ff5975c6-gv888";
 
-pub fn curl_image() -> ImageKind {
+pub(super) fn curl_image() -> ImageKind {
     ImageKind::from_reference("curlimages/curl").unwrap_or(ImageKind::Busybox)
 }
 
-pub fn ctx_for(image: &ImageKind, net: Arc<dyn Network>) -> ProcessContext {
+pub(super) fn ctx_for(image: &ImageKind, net: Arc<dyn Network>) -> ProcessContext {
     ProcessContext {
-        pod_name: SLEEP_POD.into(),
-        namespace: "sample".into(),
         hostname: SLEEP_POD.into(),
         env: w::container_env(image, SLEEP_POD, &[]),
         net,
@@ -199,7 +197,7 @@ pub fn ctx_for(image: &ImageKind, net: Arc<dyn Network>) -> ProcessContext {
 }
 
 /// exec `argv` in `image` with `stdin` (None = no -i).
-pub async fn exec_with(
+pub(super) async fn exec_with(
     image: &ImageKind,
     net: Arc<dyn Network>,
     argv: &[&str],
@@ -226,22 +224,23 @@ pub async fn exec_with(
 }
 
 /// curl in the sleep pod.
-pub async fn curl(net: &Arc<FakeNet>, argv: &[&str]) -> Run {
+pub(super) async fn curl(net: &Arc<FakeNet>, argv: &[&str]) -> Run {
     curl_stdin(net, argv, None).await
 }
 
-pub async fn curl_stdin(net: &Arc<FakeNet>, argv: &[&str], stdin: Option<&[u8]>) -> Run {
+pub(super) async fn curl_stdin(net: &Arc<FakeNet>, argv: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut full = vec!["curl"];
     full.extend_from_slice(argv);
     exec_with(&curl_image(), net.clone(), &full, stdin).await
 }
 
 /// A pod of the helloworld sample.
-pub fn helloworld_pod(version: w::HelloworldVersion, name: &str) -> (ImageKind, PodContext) {
+pub(super) fn helloworld_pod(
+    version: w::image::HelloworldVersion,
+    name: &str,
+) -> (ImageKind, PodContext) {
     let image = ImageKind::Helloworld(version);
     let pod = PodContext {
-        pod_name: name.into(),
-        namespace: "sample".into(),
         hostname: name.into(),
         env: w::container_env(&image, name, &[]),
         command: Vec::new(),
@@ -249,7 +248,7 @@ pub fn helloworld_pod(version: w::HelloworldVersion, name: &str) -> (ImageKind, 
     (image, pod)
 }
 
-pub fn text_response(status: u16, headers: &[(&str, &str)], body: &str) -> InboundResponse {
+pub(super) fn text_response(status: u16, headers: &[(&str, &str)], body: &str) -> InboundResponse {
     InboundResponse::new(
         status,
         headers
@@ -261,7 +260,7 @@ pub fn text_response(status: u16, headers: &[(&str, &str)], body: &str) -> Inbou
 }
 
 /// Envoy's local reply for an aborted request (istio-facts section 4).
-pub fn fault_abort() -> InboundResponse {
+pub(super) fn fault_abort() -> InboundResponse {
     text_response(
         500,
         &[
