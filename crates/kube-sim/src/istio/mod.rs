@@ -101,7 +101,6 @@ mod tests;
 
 pub(crate) use configz::configz;
 pub use crds::GatewayApiChannel;
-#[cfg(feature = "testing")]
 pub(crate) use deploy::{GATEWAY_NAME_LABEL, gateway_deployments};
 pub(crate) use install::{gateway_classes, minimal_install};
 pub use profile::{
