@@ -30,11 +30,17 @@ impl SyncState {
         self.0.values().all(|(sent, acked)| sent == acked)
     }
 
-    /// Whether some proxy was sent a push it was not sent in `before`.
+    /// Whether istiod pushed since `before`: a proxy that was there then was sent a push it
+    /// was not sent then. A proxy that connected since is no evidence: it gets the config
+    /// istiod holds when it connects, which need not include the change yet (seen: a sidecar
+    /// that came up just after `before` opened the gate on a change that never propagated).
     fn pushed_since(&self, before: &SyncState) -> bool {
+        if before.0.is_empty() {
+            return !self.0.is_empty();
+        }
         self.0
             .iter()
-            .any(|(id, (sent, _))| before.0.get(id).is_none_or(|(b, _)| b != sent))
+            .any(|(id, (sent, _))| before.0.get(id).is_some_and(|(b, _)| b != sent))
     }
 
     fn stale(&self) -> Vec<&str> {
@@ -168,6 +174,13 @@ fn truncate(mut s: String, max: usize) -> String {
     s
 }
 
+/// How long the gate waits for istiod to push anything at all before it takes "no push" to mean
+/// the change reaches no proxy: istiod may hold a debounced push up to `PILOT_DEBOUNCE_MAX`
+/// (10 s by default, pilot/pkg/features/tuning.go), so a shorter window opens the gate on
+/// configuration no proxy has yet (seen: a 3 s window let a never-propagating change through
+/// on a loaded machine).
+pub const NO_PUSH_QUIET: Duration = Duration::from_secs(11);
+
 /// The sync state before a change.
 pub async fn before(client: &kube::Client) -> Result<SyncState, ConvergeError> {
     syncz(client).await
@@ -220,5 +233,19 @@ mod tests {
         );
         assert!(acked.pushed_since(&before) && acked.all_acked());
         assert!(!before.pushed_since(&before));
+    }
+
+    #[test]
+    fn a_proxy_that_connected_since_is_no_push() {
+        let before = SyncState::from_syncz(
+            &json!([{"proxy": "a.ns", "route_sent": "n1", "route_acked": "n1"}]),
+        );
+        let joined = SyncState::from_syncz(&json!([
+            {"proxy": "a.ns", "route_sent": "n1", "route_acked": "n1"},
+            {"proxy": "b.ns", "route_sent": "n1", "route_acked": "n1"}
+        ]));
+        assert!(!joined.pushed_since(&before));
+        // With no proxy before, the first ones to connect are all there is to wait for.
+        assert!(joined.pushed_since(&SyncState::default()));
     }
 }

@@ -2,7 +2,7 @@
 //! the change, the waits, the convergence gate and the traffic, each a small function with a
 //! typed error ([`StepError`]) that says whose fault a step without a verdict is.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use kube::discovery::Discovery;
 use serde_json::json;
@@ -325,12 +325,12 @@ impl<'a> ScenarioRun<'a> {
         let Some(gate) = self.unconverged.take() else {
             return Ok(());
         };
-        let quiet = Duration::from_secs(3);
+        let timeout = step.timeouts().converge;
         match converge::wait(
             self.client(),
             &gate,
-            step.timeouts().converge,
-            quiet,
+            timeout,
+            converge::NO_PUSH_QUIET,
             SETTLE,
         )
         .await

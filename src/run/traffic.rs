@@ -70,7 +70,7 @@ async fn settle_pods(client: &kube::Client, namespaces: &[String]) {
             client,
             &before,
             Duration::from_secs(60),
-            Duration::from_secs(3),
+            super::converge::NO_PUSH_QUIET,
             super::SETTLE,
         )
         .await

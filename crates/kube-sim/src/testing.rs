@@ -132,7 +132,6 @@ pub fn skip(test: &str, why: &str) {
     eprintln!("SKIPPED {test}: {why}");
 }
 
-
 /// The version of the newest configuration istiod computed, which grows by one per push: a
 /// test that changed the mesh waits until it exceeds the value read before the change.
 pub fn mesh_config_version(sim: &SimCluster) -> u64 {
