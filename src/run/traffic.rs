@@ -70,7 +70,9 @@ async fn settle_pods(client: &kube::Client, namespaces: &[String]) {
             client,
             &before,
             Duration::from_secs(60),
-            super::converge::NO_PUSH_QUIET,
+            // The endpoint change of a pod that came back is usually pushed already; this
+            // waits for its acks, not for a change of the scenario's.
+            Duration::from_secs(3),
             super::SETTLE,
         )
         .await
