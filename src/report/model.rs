@@ -55,8 +55,9 @@ pub enum StepOutcome {
     /// Not run on purpose (version-dependent step out of range, filtered, or an earlier step
     /// failed).
     Skipped { reason: String },
-    /// Never reached: the run stopped before it (a signal). Kept apart from `Skipped` because a
-    /// skip is a decision and this is a gap (exit code 2 at least).
+    /// Never reached: the run stopped before it (a signal), or an earlier step of its scenario
+    /// ended in an error that left the scenario's state unknown. Kept apart from `Skipped`
+    /// because a skip is a decision and this is a gap (exit code 2 at least).
     NotRun { reason: String },
 }
 

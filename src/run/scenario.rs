@@ -133,7 +133,17 @@ async fn run_steps(
     let started = Instant::now();
     let mut run = match ScenarioRun::start(ctx, s, bindings, run_id).await {
         Ok(run) => run,
-        Err(e) => return rest_not_run(steps, &e.to_string(), started, results),
+        Err(e) => {
+            // Nothing ran: every step carries the set-up's error.
+            let reason = e.to_string();
+            for p in steps {
+                let outcome = StepOutcome::Error {
+                    reason: reason.clone(),
+                };
+                results.push(step_report(plan_name(p), outcome, started));
+            }
+            return;
+        }
     };
     let mut alphas = alphas.iter();
     for (i, p) in steps.iter().enumerate() {
@@ -154,12 +164,11 @@ async fn run_steps(
         });
         let alpha = alphas.next().copied().unwrap_or(0.0);
         let (mut report, fatal) = match run.step(step, expected, alpha, started).await {
-            Ok(r) => (r, None),
-            Err(e) if e.ends_scenario() => {
-                let reason = e.to_string();
-                (e.into_report(step.name(), started), Some(reason))
+            Ok(r) => (r, false),
+            Err(e) => {
+                let fatal = e.ends_scenario();
+                (e.into_report(step.name(), started), fatal)
             }
-            Err(e) => (e.into_report(step.name(), started), None),
         };
         if matches!(
             report.outcome,
@@ -168,21 +177,21 @@ async fn run_steps(
             report.diagnostics = run.diagnostics(step).await;
         }
         results.push(report);
-        if let Some(reason) = fatal {
-            return rest_not_run(&steps[i + 1..], &reason, started, results);
+        if fatal {
+            let reason = format!("not run: step {} ended in an error", step.name());
+            for p in &steps[i + 1..] {
+                let outcome = StepOutcome::NotRun {
+                    reason: reason.clone(),
+                };
+                results.push(step_report(plan_name(p), outcome, started));
+            }
+            return;
         }
     }
 }
 
-/// The steps that could not run because of an earlier error.
-fn rest_not_run(steps: &[StepPlan<'_>], reason: &str, started: Instant, results: &mut Steps<'_>) {
-    for p in steps {
-        let name = match p {
-            StepPlan::Run { step, .. } | StepPlan::Skip { step, .. } => step.name(),
-        };
-        let outcome = StepOutcome::Error {
-            reason: reason.to_string(),
-        };
-        results.push(step_report(name, outcome, started));
+fn plan_name<'a>(p: &StepPlan<'a>) -> &'a str {
+    match p {
+        StepPlan::Run { step, .. } | StepPlan::Skip { step, .. } => step.name(),
     }
 }

@@ -1,6 +1,6 @@
 //! Patch steps against the simulated cluster: a JSON patch (RFC 6902) is sent as one and takes
 //! effect, and a request the API server refuses as malformed is the harness's error (exit 2),
-//! not a rejection by Istio (exit 1).
+//! not a rejection by Istio (exit 1); the steps after it are not run.
 
 use std::path::Path;
 
@@ -47,6 +47,12 @@ async fn json_patch_steps_take_effect_and_malformed_requests_are_harness_errors(
             assert!(reason.contains("415"), "{reason}");
         }
         other => panic!("expected an error, got {other:?}"),
+    }
+    match outcome("after-the-error") {
+        StepOutcome::NotRun { reason } => {
+            assert!(reason.contains("strategic-patch-of-a-custom-resource"), "{reason}")
+        }
+        other => panic!("expected not run, got {other:?}"),
     }
     assert_eq!(report.exit_code(), harness::exit::RUN_ERROR);
 }
