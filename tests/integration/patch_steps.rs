@@ -50,7 +50,10 @@ async fn json_patch_steps_take_effect_and_malformed_requests_are_harness_errors(
     }
     match outcome("after-the-error") {
         StepOutcome::NotRun { reason } => {
-            assert!(reason.contains("strategic-patch-of-a-custom-resource"), "{reason}")
+            assert!(
+                reason.contains("strategic-patch-of-a-custom-resource"),
+                "{reason}"
+            )
         }
         other => panic!("expected not run, got {other:?}"),
     }

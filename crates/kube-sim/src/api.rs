@@ -248,9 +248,10 @@ impl Cluster {
         if *kind == PatchKind::Strategic
             && !super::patch::supports_strategic(&rt.api_version(), &rt.kind)
         {
-            return Err(ApiError::unsupported_media_type(
-                "application/strategic-merge-patch+json",
-            ));
+            // kube-apiserver lists the patch types the resource serves (installer.go), not
+            // the body formats of a create.
+            let e = super::patch::unsupported_media_type(&rt.api_version(), &rt.kind);
+            return Err(ApiError::unsupported_media_type_for(&e.to_string()));
         }
         // The real apiserver retries a patch whose base moved underneath it (GuaranteedUpdate).
         for _ in 0..5 {

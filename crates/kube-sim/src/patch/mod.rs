@@ -59,6 +59,7 @@ mod typed;
 mod tests;
 
 pub(crate) use apply::{TrackOptions, apply_with, record_update_with, set_managed_fields};
+pub(crate) use dispatch::unsupported_media_type;
 pub(crate) use error::PatchError;
 pub(crate) use json_patch::json_patch;
 pub(crate) use merge::merge_patch;

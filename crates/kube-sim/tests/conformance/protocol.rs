@@ -325,6 +325,19 @@ fn bad_requests_get_the_apiservers_status_and_reason() {
         status["message"],
         "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch"
     );
+    // A strategic merge patch of a custom resource: the 415 lists the patch types it serves
+    // (kube-apiserver's installer.go), not the body formats of a create.
+    let (_, status) = s.request(
+        "PATCH",
+        "/apis/networking.istio.io/v1/namespaces/default/virtualservices/x?fieldManager=m",
+        "application/strategic-merge-patch+json",
+        "{}",
+    );
+    assert_eq!(
+        status["message"],
+        "the body of the request was in an unknown format - accepted media types include: \
+         application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+    );
 }
 
 /// A watch from a position older than the kept history gets an ERROR event with 410 Expired.
