@@ -639,7 +639,8 @@ fn apply_destination(
     out.action = Some(route::Action::Route(action));
 }
 
-/// `setTimeout` (route.go): the VS timeout or `0s` (none), mirrored into the gRPC timeout cap.
+/// `setTimeout` (route.go): the VS timeout or `0s` (none); the gRPC timeout cap istiod puts in the
+/// deprecated `max_grpc_timeout` goes into its replacement, `max_stream_duration`.
 pub(super) fn set_timeout(action: &mut RouteAction, timeout: Option<Duration>) {
     let t = timeout.map(pb_duration).unwrap_or_else(no_timeout);
     action.max_stream_duration = Some(route_action::MaxStreamDuration {
