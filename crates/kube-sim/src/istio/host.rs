@@ -1,12 +1,12 @@
 //! Hostname matching as in `pkg/config/host/name.go` and `names.go`.
 
 /// Whether a hostname is a wildcard (`*` or `*.x`).
-pub(super) fn is_wildcard(h: &str) -> bool {
+pub(crate) fn is_wildcard(h: &str) -> bool {
     h.starts_with('*')
 }
 
 /// `Name.Matches`: a bidirectional wildcard match.
-pub(super) fn matches(n: &str, o: &str) -> bool {
+pub(crate) fn matches(n: &str, o: &str) -> bool {
     match (is_wildcard(n), is_wildcard(o)) {
         (true, true) => {
             if n.len() < o.len() {

@@ -77,19 +77,19 @@
 //! pattern RE2 refuses (the simulator drops just that match), the analyzer (IST0165 etc., not the webhook), and webhook checks
 //! beyond those listed above.
 
-mod cluster;
+pub(crate) mod cluster;
 mod configz;
 mod convert;
 mod crds;
 mod deploy;
-mod host;
+pub(crate) mod host;
 mod install;
-mod model;
+pub(crate) mod model;
 mod profile;
 mod push;
 mod regex;
 mod route;
-mod select;
+pub(crate) mod select;
 mod snapshot;
 mod status;
 mod syncz;

@@ -20,7 +20,7 @@ pub(super) const ROUTE_SEMANTICS: &str = "internal.istio.io/route-semantics";
 /// Annotation marking a generated Gateway (`constants.InternalGatewaySemantics`).
 pub(super) const GATEWAY_SEMANTICS: &str = "internal.istio.io/gateway-semantics";
 /// Annotation naming the Service a generated Gateway binds to (`model.InternalGatewayServiceAnnotation`).
-pub(super) const GATEWAY_SERVICE: &str = "internal.istio.io/gateway-service";
+pub(crate) const GATEWAY_SERVICE: &str = "internal.istio.io/gateway-service";
 /// Annotation naming the Gateway API parents (`constants.InternalParentNames`).
 pub(super) const PARENTS: &str = "internal.istio.io/parents";
 
@@ -281,7 +281,7 @@ pub(crate) struct Fault {
 
 /// Envoy's `FractionalPercent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Fraction {
+pub(crate) struct Fraction {
     /// Numerator.
     pub numerator: u32,
     /// Denominator (100 or 1,000,000).
@@ -291,7 +291,7 @@ pub(super) struct Fraction {
 impl Fraction {
     /// `translatePercentToFractionalPercent` (pilot/pkg/networking/core/route/route.go): value*10000 over a
     /// million, truncated.
-    pub(super) fn from_percent(p: Option<Percent>) -> Fraction {
+    pub(crate) fn from_percent(p: Option<Percent>) -> Fraction {
         let v = p.map(|p| p.value).unwrap_or(0.0);
         let n = (v * 10000.0).clamp(0.0, 1_000_000.0) as u32;
         Fraction {
@@ -405,7 +405,7 @@ pub(super) fn format_duration(d: Duration) -> String {
 }
 
 /// Parses a proto-JSON duration (`1.5s`) or a Go/Gateway API duration (`100ms`, `1h2m3s`).
-pub(super) fn parse_duration(s: &str) -> Option<Duration> {
+pub(crate) fn parse_duration(s: &str) -> Option<Duration> {
     let s = s.trim();
     if s.is_empty() {
         return None;

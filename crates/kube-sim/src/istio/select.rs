@@ -10,7 +10,7 @@ use super::push::PushContext;
 /// `PushContext.VirtualServicesForGateway` (pilot/pkg/model/push_context.go, consumer override from 1.19):
 /// VSes exported only to the proxy's namespace, then those exported to it, then public ones with
 /// gateway-semantics VSes from the proxy's namespace first; within a group, creation order.
-pub(super) fn virtual_services_for_gateway<'a>(
+pub(crate) fn virtual_services_for_gateway<'a>(
     push: &'a PushContext,
     proxy_ns: &str,
     gateway: &str,
@@ -54,18 +54,18 @@ pub(super) fn virtual_services_for_gateway<'a>(
 
 /// A route as built for one listener port and gateway, with the matches that survived filtering.
 #[derive(Debug, Clone)]
-pub(super) struct BuiltRoute<'a> {
+pub(crate) struct BuiltRoute<'a> {
     /// The VirtualService it came from.
-    pub vs: &'a VirtualService,
+    pub(crate) vs: &'a VirtualService,
     /// The route.
-    pub route: &'a HttpRoute,
+    pub(crate) route: &'a HttpRoute,
     /// The matches for this port and gateway (empty = match all).
-    pub matches: Vec<&'a HttpMatch>,
+    pub(crate) matches: Vec<&'a HttpMatch>,
 }
 
 impl BuiltRoute<'_> {
     /// `IsCatchAllRoute` (route.go): prefix `/` or regex `.*` with no header or query matches.
-    pub(super) fn is_catch_all(&self) -> bool {
+    pub(crate) fn is_catch_all(&self) -> bool {
         use super::model::StringMatch;
         match self.matches.as_slice() {
             [] => true,
@@ -90,7 +90,7 @@ impl BuiltRoute<'_> {
 
 /// `BuildHTTPRoutesForVirtualService` (route.go): keep matches for this port and gateway; drop routes
 /// whose matches all go.
-pub(super) fn build_routes<'a>(
+pub(crate) fn build_routes<'a>(
     vs: &'a VirtualService,
     port: u16,
     gateway: &str,
@@ -125,7 +125,7 @@ pub(super) fn build_routes<'a>(
 /// The VirtualService a sidecar uses for a Service port, if any (`BuildSidecarVirtualHostWrapper`,
 /// `buildSidecarVirtualHostsForVirtualService` in route.go; a later VS for the same host:port is
 /// dropped as "duplicate domain from virtual service" in httproute.go).
-pub(super) fn sidecar_virtual_service<'a>(
+pub(crate) fn sidecar_virtual_service<'a>(
     push: &'a PushContext,
     proxy_ns: &str,
     svc: &ServiceInfo,
@@ -162,17 +162,17 @@ pub(super) fn sidecar_virtual_service<'a>(
 
 /// One virtual host of a gateway's route configuration `http.<port>`.
 #[derive(Debug, Clone)]
-pub(super) struct GatewayVhost<'a> {
+pub(crate) struct GatewayVhost<'a> {
     /// The domain (the VS host ∩ server host).
-    pub domain: String,
+    pub(crate) domain: String,
     /// Routes in order, catch-alls last.
-    pub routes: Vec<BuiltRoute<'a>>,
+    pub(crate) routes: Vec<BuiltRoute<'a>>,
 }
 
 /// The gateway servers bound to a gateway pod on a port: generated Gateways whose gateway-service is a
 /// Service selecting the pod, and user Gateways whose selector matches its labels
 /// (`mergeGateways` in push_context.go).
-pub(super) fn gateways_for_proxy<'a>(
+pub(crate) fn gateways_for_proxy<'a>(
     push: &'a PushContext,
     pod_ns: &str,
     pod_labels: &std::collections::BTreeMap<String, String>,
@@ -204,7 +204,7 @@ pub(super) fn gateways_for_proxy<'a>(
 /// `buildGatewayHTTPRouteConfig` (pilot/pkg/networking/core/gateway.go): every VS bound to a server on
 /// this port whose hosts intersect the server's is appended to that host's virtual host; then
 /// `SortVHostRoutes` moves catch-alls last. `None` when no HTTP server listens on the port.
-pub(super) fn gateway_vhosts<'a>(
+pub(crate) fn gateway_vhosts<'a>(
     push: &'a PushContext,
     proxy_ns: &str,
     gateways: &[&'a IstioGateway],
