@@ -13,9 +13,9 @@ use super::command::{CommandError, ToolCommand};
 
 /// `minimal` = istiod only, no ingress gateway; Gateway API gateways are deployed per Gateway
 /// by istiod (`manifests/profiles/minimal.yaml`).
-pub const PROFILE: &str = "minimal";
+pub(crate) const PROFILE: &str = "minimal";
 /// istioctl's own default for `--readiness-timeout`.
-pub const DEFAULT_READINESS_TIMEOUT: Duration = Duration::from_secs(300);
+pub(crate) const DEFAULT_READINESS_TIMEOUT: Duration = Duration::from_secs(300);
 /// Beyond the readiness wait: rendering manifests and applying them.
 const INSTALL_SLACK: Duration = Duration::from_secs(120);
 const VERSION_TIMEOUT: Duration = Duration::from_secs(30);
@@ -38,27 +38,27 @@ pub enum IstioctlError {
 
 /// The `istioctl` binary and the isolated kubeconfig it must use.
 #[derive(Debug, Clone)]
-pub struct Istioctl {
+pub(crate) struct Istioctl {
     binary: PathBuf,
     kubeconfig: PathBuf,
 }
 
 impl Istioctl {
-    pub fn new(binary: impl Into<PathBuf>, kubeconfig: impl Into<PathBuf>) -> Self {
+    pub(crate) fn new(binary: impl Into<PathBuf>, kubeconfig: impl Into<PathBuf>) -> Self {
         Self {
             binary: binary.into(),
             kubeconfig: kubeconfig.into(),
         }
     }
 
-    pub fn binary(&self) -> &Path {
+    pub(crate) fn binary(&self) -> &Path {
         &self.binary
     }
 
     /// `istioctl install --set profile=minimal --skip-confirmation --readiness-timeout 300s
     /// --kubeconfig K`. The kubeconfig goes both as the flag and as `KUBECONFIG`, so neither
     /// path can reach the user's default file.
-    pub fn install_command(&self, readiness_timeout: Duration) -> ToolCommand {
+    pub(crate) fn install_command(&self, readiness_timeout: Duration) -> ToolCommand {
         ToolCommand::new(
             &self.binary,
             &self.kubeconfig,
@@ -78,12 +78,12 @@ impl Istioctl {
     }
 
     /// `istioctl version --remote=false`: the client version only, no cluster needed.
-    pub fn version_command(&self) -> ToolCommand {
+    pub(crate) fn version_command(&self) -> ToolCommand {
         ToolCommand::new(&self.binary, &self.kubeconfig, VERSION_TIMEOUT)
             .args(["version", "--remote=false"])
     }
 
-    pub async fn install(&self, readiness_timeout: Duration) -> Result<(), IstioctlError> {
+    pub(crate) async fn install(&self, readiness_timeout: Duration) -> Result<(), IstioctlError> {
         self.install_command(readiness_timeout)
             .run()
             .await
@@ -92,7 +92,7 @@ impl Istioctl {
     }
 
     /// The client version (`1.28.0`).
-    pub async fn client_version(&self) -> Result<String, IstioctlError> {
+    pub(crate) async fn client_version(&self) -> Result<String, IstioctlError> {
         let out = self
             .version_command()
             .run()
@@ -104,7 +104,7 @@ impl Istioctl {
     }
 
     /// Checks the binary is the pinned release; returns its exact version.
-    pub async fn check_version(&self, pinned: &str) -> Result<String, IstioctlError> {
+    pub(crate) async fn check_version(&self, pinned: &str) -> Result<String, IstioctlError> {
         let actual = self.client_version().await?;
         if version_matches(&actual, pinned) {
             Ok(actual)
@@ -119,11 +119,11 @@ impl Istioctl {
 }
 
 /// The version from `client version: 1.28.0` (`pkg/version/cobra.go`, short form).
-pub use crate::provision::tools::parse_istioctl_version as parse_client_version;
+pub(crate) use crate::provision::tools::parse_istioctl_version as parse_client_version;
 
 /// Whether `actual` (`1.28.0`) is the pin: the same version, or a release of a pinned minor
 /// (`1.28` matches `1.28.0` and `1.28.3`, not `1.2.8` or `1.280.0`).
-pub fn version_matches(actual: &str, pinned: &str) -> bool {
+pub(crate) fn version_matches(actual: &str, pinned: &str) -> bool {
     let actual = actual.trim().trim_start_matches('v');
     let pinned = pinned.trim().trim_start_matches('v');
     actual == pinned

@@ -41,7 +41,7 @@ pub enum PortForwardError {
 
 /// A listening local port forwarding to a pod's port; stops when dropped.
 #[derive(Debug)]
-pub struct PortForward {
+pub(crate) struct PortForward {
     local: SocketAddr,
     pod: String,
     port: u16,
@@ -50,12 +50,12 @@ pub struct PortForward {
 
 impl PortForward {
     /// The local address (`127.0.0.1:<ephemeral>`) to connect to.
-    pub fn local_addr(&self) -> SocketAddr {
+    pub(crate) fn local_addr(&self) -> SocketAddr {
         self.local
     }
 
     /// The pod and port it forwards to.
-    pub fn target(&self) -> (&str, u16) {
+    pub(crate) fn target(&self) -> (&str, u16) {
         (&self.pod, self.port)
     }
 }
@@ -71,7 +71,7 @@ impl Drop for PortForward {
 /// Listens on `127.0.0.1:0` and forwards each accepted connection to `port` of `pod`.
 /// Checks first that the pod exists and is Running, so a wrong name fails here and not at the
 /// first connection.
-pub async fn port_forward(
+pub(crate) async fn port_forward(
     pods: &Api<Pod>,
     pod: &str,
     port: u16,

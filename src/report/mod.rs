@@ -19,19 +19,20 @@ mod stats;
 #[cfg(test)]
 mod tests;
 
-pub use console::{
-    ConsoleOut, ConsoleReporter, cluster_line, interrupted_line, scenario_line, step_line,
-    summary_line,
+pub use console::step_line;
+pub(crate) use console::{
+    ConsoleOut, ConsoleReporter, cluster_line, interrupted_line, scenario_line, summary_line,
 };
-pub use files::{write_atomically, write_private};
-pub use json::{JsonReporter, to_json};
-pub use junit::{JunitReporter, to_junit};
-pub use markdown::{MarkdownReporter, to_markdown};
-pub use model::{
-    ClusterInfo, Example, RunReport, ScenarioReport, Section, SetupError, SetupStage, SimInfo,
-    StepOutcome, StepReport, Versions,
+pub(crate) use files::{write_atomically, write_private};
+pub(crate) use json::{JsonReporter, to_json};
+pub(crate) use junit::{JunitReporter, to_junit};
+pub(crate) use markdown::{MarkdownReporter, to_markdown};
+pub(crate) use model::{
+    ClusterInfo, Example, ScenarioReport, Section, SetupError, SetupStage, SimInfo, StepReport,
+    Versions,
 };
-pub use progress::ProgressReporter;
-pub use record::{RunRecord, RunSettings};
-pub use reporter::{ReportError, Reporter, Reporters, RunEnd};
-pub use stats::RunStats;
+pub use model::{RunReport, StepOutcome};
+pub(crate) use progress::ProgressReporter;
+pub(crate) use record::{RunRecord, RunSettings};
+pub(crate) use reporter::{ReportError, Reporter, Reporters, RunEnd};
+pub(crate) use stats::RunStats;

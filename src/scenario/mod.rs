@@ -15,30 +15,31 @@
 //! See [`model`] for what a step does when it runs.
 
 mod build;
-pub mod diagnostics;
+mod diagnostics;
 mod discover;
 mod load;
 mod manifest;
-pub mod model;
-pub mod outcome;
+mod model;
+mod outcome;
 mod raw;
 mod requests;
 mod steps;
-pub mod template;
+mod template;
 mod values;
-pub mod version;
+mod version;
 
 #[cfg(test)]
 mod tests;
 
-pub use diagnostics::{Diagnostic, LoadErrors, Pos, did_you_mean, edit_distance};
-pub use discover::{SCENARIO_FILE, discover};
+pub(crate) use diagnostics::{Diagnostic, LoadErrors, Pos, did_you_mean, edit_distance};
+pub(crate) use discover::{SCENARIO_FILE, discover};
 pub use load::{load, parse_scenario};
-pub use model::{
+pub use model::RunId;
+pub(crate) use model::{
     Action, Case, Change, Expected, GatewayRef, InvalidRunId, Manifest, Method, Namespace, NsAlias,
-    ObjectRef, Patch, PatchKind, PodRef, Request, ResourceName, Rollout, Route, RunId, Scenario,
+    ObjectRef, Patch, PatchKind, PodRef, Request, ResourceName, Rollout, Route, Scenario,
     ScenarioPlan, SetupStep, Step, StepPlan, Timeouts, Tuning, Wait, WorkloadKind,
 };
-pub use outcome::{Outcome, Outcomes, TextMatch};
-pub use template::{Bindings, Template, UnboundAlias, Var};
-pub use version::{IstioVersion, VersionError, VersionReq};
+pub(crate) use outcome::{Outcome, Outcomes, TextMatch};
+pub(crate) use template::{Bindings, Template, UnboundAlias, Var};
+pub(crate) use version::{IstioVersion, VersionError, VersionReq};
