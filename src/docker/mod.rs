@@ -21,13 +21,10 @@ mod snapshotter;
 #[cfg(test)]
 mod testkit;
 
-pub(crate) use engine::{EngineInfo, Requirements};
+pub(crate) use engine::Requirements;
 pub(crate) use error::{DockerError, Result};
-pub(crate) use exec::{DEFAULT_EXEC_OUTPUT_LIMIT, ExecOutput};
-pub(crate) use logs::{DEFAULT_LOG_LIMIT, LogArtifact};
-pub(crate) use network::{Ipv4Subnet, KIND_NETWORK};
-pub(crate) use nodes::{CLUSTER_LABEL, KindNode, NodeRole, ROLE_LABEL};
-pub(crate) use preload::{ImageLoad, LoadOutcome, PreloadOptions};
+pub(crate) use nodes::{KindNode, NodeRole};
+pub(crate) use preload::PreloadOptions;
 
 /// A connected, version-negotiated handle on the Docker engine.
 ///

@@ -15,7 +15,8 @@ use bollard::query_parameters::{
 use futures::TryStreamExt;
 use rand::Rng;
 
-use super::{CLUSTER_LABEL, Docker, ROLE_LABEL};
+use super::Docker;
+use super::nodes::{CLUSTER_LABEL, ROLE_LABEL};
 
 /// Every object a test run creates carries `harness.test/run=<run id>`; cleanup removes by it.
 pub const RUN_LABEL: &str = "harness.test/run";

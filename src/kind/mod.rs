@@ -16,9 +16,7 @@ pub(crate) mod metallb;
 #[cfg(test)]
 mod testutil;
 
-pub(crate) use cluster::{CreateOptions, Kind, KindCluster, KindError, Origin, Teardown};
-pub(crate) use command::{CommandError, ToolCommand, ToolOutput};
-pub(crate) use config::{ClusterConfig, ConfigFile};
+pub(crate) use cluster::{CreateOptions, Kind, KindCluster, KindError, Teardown};
 pub(crate) use istioctl::{Istioctl, IstioctlError};
 
 /// Istio minors the nightly workflow runs against, one matrix job each (1.24-1.28). The exact

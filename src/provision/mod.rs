@@ -14,9 +14,6 @@ pub(crate) mod pins;
 pub(crate) mod testkit;
 pub(crate) mod tools;
 
-pub(crate) use download::{
-    Archive, Artifact, Checksum, DownloadError, DownloadOptions, Downloader, Progress,
-    default_cache_dir,
-};
-pub(crate) use pins::{Arch, IstioPin, KubeMinor, NodeImage, Os, Platform, UnsupportedPlatform};
-pub(crate) use tools::{ResolvedTool, ToolError, ToolOrigin, ToolResolver};
+pub(crate) use download::{Artifact, DownloadError, Downloader, default_cache_dir};
+pub(crate) use pins::{IstioPin, KubeMinor, NodeImage, Platform, UnsupportedPlatform};
+pub(crate) use tools::{ToolError, ToolResolver};

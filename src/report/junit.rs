@@ -318,12 +318,12 @@ mod tests {
             "{line}"
         );
         assert!(line.contains("transport-errors=2"));
-        let md = crate::report::to_markdown(&r);
+        let md = crate::report::markdown::to_markdown(&r);
         assert!(
             md.contains("| mesh/precedence | vs-takes-over | ❌ fail |"),
             "{md}"
         );
         assert!(md.contains("x\\|y"), "pipes are escaped: {md}");
-        assert!(crate::report::summary_line(&r).ends_with("(exit 1)"));
+        assert!(crate::report::console::summary_line(&r).ends_with("(exit 1)"));
     }
 }

@@ -19,17 +19,14 @@ mod stats;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use console::ConsoleReporter;
 pub use console::step_line;
-pub(crate) use console::{
-    ConsoleOut, ConsoleReporter, cluster_line, interrupted_line, scenario_line, summary_line,
-};
 pub(crate) use files::{write_atomically, write_private};
-pub(crate) use json::{JsonReporter, to_json};
-pub(crate) use junit::{JunitReporter, to_junit};
-pub(crate) use markdown::{MarkdownReporter, to_markdown};
+pub(crate) use json::JsonReporter;
+pub(crate) use junit::JunitReporter;
+pub(crate) use markdown::MarkdownReporter;
 pub(crate) use model::{
     ClusterInfo, Example, ScenarioReport, Section, SetupError, SetupStage, SimInfo, StepReport,
-    Versions,
 };
 pub use model::{RunReport, StepOutcome};
 pub(crate) use progress::ProgressReporter;

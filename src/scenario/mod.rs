@@ -31,15 +31,13 @@ mod version;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use diagnostics::{Diagnostic, LoadErrors, Pos, did_you_mean, edit_distance};
-pub(crate) use discover::{SCENARIO_FILE, discover};
+pub(crate) use diagnostics::LoadErrors;
 pub use load::{load, parse_scenario};
 pub use model::RunId;
 pub(crate) use model::{
-    Action, Case, Change, Expected, GatewayRef, InvalidRunId, Manifest, Method, Namespace, NsAlias,
-    ObjectRef, Patch, PatchKind, PodRef, Request, ResourceName, Rollout, Route, Scenario,
-    ScenarioPlan, SetupStep, Step, StepPlan, Timeouts, Tuning, Wait, WorkloadKind,
+    Action, Change, Expected, Manifest, NsAlias, PatchKind, ResourceName, Rollout, Route, Scenario,
+    ScenarioPlan, Step, StepPlan, Tuning, Wait, WorkloadKind,
 };
-pub(crate) use outcome::{Outcome, Outcomes, TextMatch};
-pub(crate) use template::{Bindings, Template, UnboundAlias, Var};
-pub(crate) use version::{IstioVersion, VersionError, VersionReq};
+pub(crate) use outcome::Outcomes;
+pub(crate) use template::{Bindings, Template};
+pub(crate) use version::{IstioVersion, VersionError};

@@ -412,7 +412,8 @@ fn summarize(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::{Expectation, StepPolicy, plan, plan_fixed};
+    use crate::stats::plan::plan_fixed;
+    use crate::stats::{Expectation, StepPolicy, plan};
 
     fn run(decider: Decider, mut batch_of: impl FnMut(u64) -> Counts) -> Verdict {
         let mut d = decider;

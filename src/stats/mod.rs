@@ -57,20 +57,14 @@ mod property_tests;
 #[cfg(test)]
 mod reference_tests;
 
-pub(crate) use binomial::binomial_test;
 pub use budget::DEFAULT_RUN_ALPHA;
-pub(crate) use budget::{Allocation, AlphaRequest, ErrorBudget};
+pub(crate) use budget::{AlphaRequest, ErrorBudget};
 pub(crate) use decider::{Decider, Progress};
 pub(crate) use error::StatsError;
-pub(crate) use expectation::{Counts, Expectation, ExpectedClass, UNMATCHED};
-pub(crate) use interval::{Interval, clopper_pearson, wilson};
-pub(crate) use multinomial::MultinomialMethod;
-pub(crate) use plan::{MAX_LOOKS, Plan, PlanSummary, TRUNCATION_FACTOR, plan, plan_fixed};
+pub(crate) use expectation::{Counts, Expectation, UNMATCHED};
+pub(crate) use plan::plan;
 pub(crate) use policy::{
     DEFAULT_BATCH_SIZE, DEFAULT_MAX_REQUESTS, DEFAULT_MIN_DEVIATION, DEFAULT_POWER, DesignKind,
     StepPolicy,
 };
-pub(crate) use sequential::{LookDecision, SequentialDesign};
-pub(crate) use verdict::{
-    ClassEvidence, Decision, LikelihoodRatio, SequentialEvidence, TestUsed, UnitEvidence, Verdict,
-};
+pub(crate) use verdict::Verdict;

@@ -11,11 +11,10 @@ mod request;
 mod sample;
 
 pub use curl::{CurlBatch, CurlMode, curl_batch, parse_curl_batch};
-pub(crate) use curl::{ParsedBatch, curl_argv_batches};
 pub use ingress::{Fallback, IngressSource, PROBE_TIMEOUT, Route};
-pub(crate) use mesh::MeshBatch;
 pub use mesh::MeshSource;
 pub use request::Request;
-pub(crate) use request::{RequestError, Target};
-pub(crate) use sample::{Body, Response, TransportError};
+pub(crate) use sample::Response;
+#[cfg(test)]
+pub(crate) use sample::{Body, TransportError};
 pub use sample::{Sample, TransportErrorKind};

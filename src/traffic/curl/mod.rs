@@ -38,7 +38,7 @@ pub(super) mod quote;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use argv::{MAX_ARGV_QUERY, curl_argv_batches};
+pub(crate) use argv::curl_argv_batches;
 pub use build::curl_batch;
 pub(crate) use parse::ParsedBatch;
 pub use parse::parse_curl_batch;
