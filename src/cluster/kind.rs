@@ -74,7 +74,6 @@ pub(crate) struct KindBackend {
     _dir: tempfile::TempDir,
     kubeconfig: PathBuf,
     pub installed: Installed,
-    pub node_image: &'static NodeImage,
     pub istio: &'static IstioPin,
 }
 
@@ -263,7 +262,6 @@ pub(crate) async fn provision(spec: &KindSpec) -> Result<KindBackend, ClusterErr
             istio: crate::install::Action::Present(String::new()),
             load_balancer: None,
         },
-        node_image,
         istio,
     };
     // From here on a failure must still tear down what was created.

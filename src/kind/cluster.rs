@@ -68,10 +68,6 @@ impl Kind {
         }
     }
 
-    pub(crate) fn kubeconfig(&self) -> &Path {
-        &self.kubeconfig
-    }
-
     fn command(&self, timeout: Duration) -> ToolCommand {
         ToolCommand::new(&self.binary, &self.kubeconfig, timeout)
     }
@@ -271,6 +267,7 @@ impl KindCluster {
     }
 
     /// Reuses the cluster named in `options` if it exists, else creates it.
+    #[cfg(test)]
     pub(crate) async fn create_or_reuse(
         kind: Kind,
         options: &CreateOptions,
@@ -289,6 +286,7 @@ impl KindCluster {
         &self.name
     }
 
+    #[cfg(test)]
     pub(crate) fn origin(&self) -> Origin {
         self.origin
     }
@@ -296,11 +294,6 @@ impl KindCluster {
     /// Whether this run created the cluster.
     pub(crate) fn created(&self) -> bool {
         self.origin == Origin::Created
-    }
-
-    /// The isolated kubeconfig that points at this cluster.
-    pub(crate) fn kubeconfig(&self) -> &Path {
-        self.kind.kubeconfig()
     }
 
     /// Whether [`KindCluster::finish`] will delete the cluster.

@@ -64,7 +64,6 @@ pub(crate) struct ToolCommand {
     args: Vec<OsString>,
     env: BTreeMap<OsString, OsString>,
     timeout: Duration,
-    log_stdout: bool,
 }
 
 /// What a successful run produced.
@@ -72,8 +71,6 @@ pub(crate) struct ToolCommand {
 pub(crate) struct ToolOutput {
     /// Stdout, lossily decoded, at most [`MAX_STDOUT`] bytes.
     pub stdout: String,
-    /// The last [`STDERR_TAIL_LINES`] lines of stderr.
-    pub stderr_tail: String,
 }
 
 /// Why a tool run failed. Every variant names the command (binary + args) so a log line or a
@@ -139,7 +136,6 @@ impl ToolCommand {
             args: Vec::new(),
             env,
             timeout,
-            log_stdout: true,
         }
     }
 
@@ -160,36 +156,13 @@ impl ToolCommand {
 
     /// Sets one more variable (after the pass-through ones; `KUBECONFIG` cannot be replaced here,
     /// so the isolation holds whatever a caller adds).
+    #[cfg(test)]
     pub(crate) fn env(mut self, name: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
         if name.as_ref() != "KUBECONFIG" {
             self.env
                 .insert(name.as_ref().to_owned(), value.as_ref().to_owned());
         }
         self
-    }
-
-    /// Keeps stdout out of the logs, for output that may carry credentials (a kubeconfig, a
-    /// token). It is still returned to the caller.
-    pub(crate) fn quiet_stdout(mut self) -> Self {
-        self.log_stdout = false;
-        self
-    }
-
-    pub(crate) fn program(&self) -> &Path {
-        &self.program
-    }
-
-    pub(crate) fn arguments(&self) -> &[OsString] {
-        &self.args
-    }
-
-    pub(crate) fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
-    /// The environment the child gets, exactly.
-    pub(crate) fn environment(&self) -> &BTreeMap<OsString, OsString> {
-        &self.env
     }
 
     /// The tool's short name for log fields (`kind`, `istioctl`).
@@ -238,7 +211,7 @@ impl ToolCommand {
                 buf: String::new(),
                 limit: MAX_STDOUT,
             };
-            spawn_reader(out, tool.clone(), Stream::Stdout, self.log_stdout, sink)
+            spawn_reader(out, tool.clone(), Stream::Stdout, true, sink)
         });
         let stderr = child.stderr.take().map(|err| {
             let sink = Sink::Tail(VecDeque::with_capacity(STDERR_TAIL_LINES));
@@ -274,10 +247,7 @@ impl ToolCommand {
                 status,
                 stderr_tail,
             }),
-            Some(_) => Ok(ToolOutput {
-                stdout,
-                stderr_tail,
-            }),
+            Some(_) => Ok(ToolOutput { stdout }),
         }
     }
 }

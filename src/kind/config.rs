@@ -12,6 +12,7 @@ pub(crate) const KIND: &str = "Cluster";
 
 /// Where etcd keeps its data inside the node container: `/tmp` is a tmpfs in kind nodes, so etcd
 /// runs from RAM (istio/istio `prow/config/default.yaml`, "Run etcd in a tmpfs").
+#[cfg(test)]
 pub(crate) const ETCD_DATA_DIR: &str = "/tmp/kind-cluster-etcd";
 
 /// The kubeadm patch Istio CI applies, in today's field names.

@@ -22,10 +22,12 @@ pub(crate) use istioctl::{Istioctl, IstioctlError};
 /// Istio minors the nightly workflow runs against, one matrix job each (1.24-1.28). The exact
 /// patch release is the harness's pin for that minor (`provision::pins::ISTIO`), so bumping a pin
 /// needs no CI change. Keep `.github/workflows/nightly.yml` equal to this; a test checks it.
+#[cfg(test)]
 pub(crate) const NIGHTLY_ISTIO_VERSIONS: &[&str] = &["1.24", "1.25", "1.26", "1.27", "1.28"];
 
 /// The `harness run scenarios` flags `ci/nightly.sh` passes; a test fails if the script uses
 /// another one, so a renamed flag breaks the build rather than the nightly run.
+#[cfg(test)]
 pub(crate) const NIGHTLY_HARNESS_FLAGS: &[&str] =
     &["--cluster", "--istio", "--junit", "--json", "--artifacts"];
 

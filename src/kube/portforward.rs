@@ -43,8 +43,6 @@ pub enum PortForwardError {
 #[derive(Debug)]
 pub(crate) struct PortForward {
     local: SocketAddr,
-    pod: String,
-    port: u16,
     task: JoinHandle<()>,
 }
 
@@ -52,11 +50,6 @@ impl PortForward {
     /// The local address (`127.0.0.1:<ephemeral>`) to connect to.
     pub(crate) fn local_addr(&self) -> SocketAddr {
         self.local
-    }
-
-    /// The pod and port it forwards to.
-    pub(crate) fn target(&self) -> (&str, u16) {
-        (&self.pod, self.port)
     }
 }
 
@@ -103,12 +96,7 @@ pub(crate) async fn port_forward(
     let local = listener.local_addr().map_err(PortForwardError::Listen)?;
     let task = tokio::spawn(accept_loop(listener, pods.clone(), pod.to_string(), port));
     tracing::debug!(%local, pod, port, "port-forward listening");
-    Ok(PortForward {
-        local,
-        pod: pod.to_string(),
-        port,
-        task,
-    })
+    Ok(PortForward { local, task })
 }
 
 async fn accept_loop(listener: TcpListener, pods: Api<Pod>, pod: String, port: u16) {

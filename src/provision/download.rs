@@ -73,6 +73,7 @@ impl Artifact {
     }
 
     /// Where the file is cached.
+    #[cfg(test)]
     pub(crate) fn cache_path(&self, cache: &Path) -> PathBuf {
         self.cache_dir(cache).join(&self.file_name)
     }
@@ -163,6 +164,8 @@ pub enum DownloadError {
 pub(crate) enum Progress {
     /// On stderr when stderr is a terminal (not in CI logs or tests).
     Auto,
+    /// Never (the unit tests).
+    #[cfg(test)]
     Hidden,
 }
 
@@ -254,10 +257,6 @@ impl Downloader {
             progress: options.progress,
             mirror: options.mirror,
         })
-    }
-
-    pub(crate) fn cache_dir(&self) -> &Path {
-        &self.cache_dir
     }
 
     /// The verified file in the cache, downloading it first unless a verified copy is there.

@@ -201,12 +201,8 @@ pub(crate) const KIND_MIN_VERSION: &str = KIND.version;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NodeImage {
     pub minor: KubeMinor,
-    /// The full Kubernetes version, e.g. `v1.33.4`.
-    pub kubernetes: &'static str,
     /// `kindest/node:<version>@sha256:<digest>`, as listed in the kind release notes.
     pub image: &'static str,
-    /// The kind release whose notes list this image.
-    pub built_for_kind: &'static str,
 }
 
 /// Node images per Kubernetes minor, newest first.
@@ -219,39 +215,27 @@ pub(crate) struct NodeImage {
 pub(crate) const NODE_IMAGES: &[NodeImage] = &[
     NodeImage {
         minor: KubeMinor::new(1, 34),
-        kubernetes: "v1.34.0",
         image: "kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a",
-        built_for_kind: "v0.30.0",
     },
     NodeImage {
         minor: KubeMinor::new(1, 33),
-        kubernetes: "v1.33.4",
         image: "kindest/node:v1.33.4@sha256:25a6018e48dfcaee478f4a59af81157a437f15e6e140bf103f85a2e7cd0cbbf2",
-        built_for_kind: "v0.30.0",
     },
     NodeImage {
         minor: KubeMinor::new(1, 32),
-        kubernetes: "v1.32.8",
         image: "kindest/node:v1.32.8@sha256:abd489f042d2b644e2d033f5c2d900bc707798d075e8186cb65e3f1367a9d5a1",
-        built_for_kind: "v0.30.0",
     },
     NodeImage {
         minor: KubeMinor::new(1, 31),
-        kubernetes: "v1.31.12",
         image: "kindest/node:v1.31.12@sha256:0f5cc49c5e73c0c2bb6e2df56e7df189240d83cf94edfa30946482eb08ec57d2",
-        built_for_kind: "v0.30.0",
     },
     NodeImage {
         minor: KubeMinor::new(1, 30),
-        kubernetes: "v1.30.13",
         image: "kindest/node:v1.30.13@sha256:397209b3d947d154f6641f2d0ce8d473732bd91c87d9575ade99049aa33cd648",
-        built_for_kind: "v0.29.0",
     },
     NodeImage {
         minor: KubeMinor::new(1, 29),
-        kubernetes: "v1.29.14",
         image: "kindest/node:v1.29.14@sha256:8703bd94ee24e51b778d5556ae310c6c0fa67d761fae6379c8e0bb480e6fea29",
-        built_for_kind: "v0.27.0",
     },
 ];
 
@@ -667,11 +651,12 @@ mod tests {
         for n in NODE_IMAGES {
             let (_, digest) = n.image.split_once("@sha256:").expect("digest");
             all.push(digest);
-            assert!(
-                n.image
-                    .starts_with(&format!("kindest/node:{}@", n.kubernetes))
-            );
-            assert_eq!(KubeMinor::parse(n.kubernetes), Some(n.minor));
+            let tag = n
+                .image
+                .strip_prefix("kindest/node:")
+                .and_then(|t| t.split_once('@'));
+            let (kubernetes, _) = tag.expect("kindest/node:<version>@sha256:<digest>");
+            assert_eq!(KubeMinor::parse(kubernetes), Some(n.minor));
         }
         for s in all {
             assert!(is_sha256(s), "{s}");

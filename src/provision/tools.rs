@@ -205,14 +205,9 @@ impl<'a> ToolResolver<'a> {
     }
 
     /// Searches `path` instead of `$PATH` (`None`: look nowhere, always download).
+    #[cfg(test)]
     pub(crate) fn with_search_path(mut self, path: Option<OsString>) -> Self {
         self.search_path = path;
-        self
-    }
-
-    /// The timeout for each version probe.
-    pub(crate) fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
         self
     }
 
@@ -407,6 +402,12 @@ mod tests {
             Some("1.27.3")
         );
         assert_eq!(parse_istioctl_version("1.27.3"), None);
+        assert_eq!(
+            parse_istioctl_version("warning: x\nclient version: 1.28-dev\n"),
+            Some("1.28-dev")
+        );
+        assert_eq!(parse_istioctl_version("client version:\n"), None);
+        assert_eq!(parse_istioctl_version(""), None);
     }
 
     #[test]

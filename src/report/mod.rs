@@ -1,5 +1,5 @@
 //! Reports of a run. The runner emits [`crate::run::RunEvent`]s; [`Reporters`] fans them out to
-//! one [`Reporter`] per output (the progress bar, console lines, JUnit XML, JSON, a Markdown
+//! one [`Reporter`](reporter::Reporter) per output (the progress bar, console lines, JUnit XML, JSON, a Markdown
 //! summary) and, when the run ends however it ends ([`RunEnd`]), has each write what it has.
 //! One data model ([`RunReport`]) is what every file reporter writes, and one value type
 //! ([`RunStats`]) is every count they print and the exit code. The runner never formats; the
@@ -31,5 +31,5 @@ pub(crate) use model::{
 pub use model::{RunReport, StepOutcome};
 pub(crate) use progress::ProgressReporter;
 pub(crate) use record::{RunRecord, RunSettings};
-pub(crate) use reporter::{ReportError, Reporter, Reporters, RunEnd};
+pub(crate) use reporter::{ReportError, Reporters, RunEnd};
 pub(crate) use stats::RunStats;

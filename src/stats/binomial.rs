@@ -6,6 +6,7 @@
 //! of 1e-7 for ties. Tails are summed term by term from the observed count outwards (never as
 //! `1 - cdf` of a number near 1), so p-values of 1e-12 keep their relative precision.
 
+#[cfg(test)]
 use super::error::StatsError;
 use super::special::{Neumaier, dbinom};
 
@@ -99,6 +100,7 @@ fn sum_up(k: u64, n: u64, p: f64) -> f64 {
 
 /// The exact two-sided binomial test of "the share of this outcome is `p`", given `successes`
 /// out of `trials`; the p-value is SciPy's `binomtest(successes, trials, p).pvalue`.
+#[cfg(test)]
 pub(crate) fn binomial_test(successes: u64, trials: u64, p: f64) -> Result<f64, StatsError> {
     if trials == 0 {
         return Err(StatsError::NoObservations);

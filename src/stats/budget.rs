@@ -73,11 +73,6 @@ impl ErrorBudget {
         })
     }
 
-    /// The run-wide false-failure rate being split.
-    pub(crate) fn run_alpha(&self) -> f64 {
-        self.run_alpha
-    }
-
     /// Splits the budget across `requests` (Bonferroni; overrides spent first).
     pub(crate) fn allocate(&self, requests: &[AlphaRequest]) -> Result<Allocation, StatsError> {
         let mut overridden = 0.0;

@@ -181,19 +181,9 @@ impl Decider {
         }
     }
 
-    /// The plan being run, e.g. for its summary in reports.
-    pub(crate) fn plan(&self) -> &Plan {
-        &self.plan
-    }
-
     /// How many responses to send next (at most the policy's batch size).
     pub(crate) fn next_batch(&self) -> u64 {
         self.core.next_batch(&self.plan)
-    }
-
-    /// Everything observed so far.
-    pub(crate) fn counts(&self) -> &Counts {
-        &self.counts
     }
 
     /// Adds one batch of classified responses. Feed exactly [`Decider::next_batch`] responses

@@ -157,6 +157,7 @@ impl Counts {
     }
 
     /// Adds `n` responses that matched no outcome.
+    #[cfg(test)]
     pub(crate) fn add_unmatched(&mut self, n: u64) {
         self.add(UNMATCHED, n);
     }

@@ -122,6 +122,7 @@ fn validate(counts: &[u64], probs: &[f64]) -> Result<u64, StatsError> {
 
 /// The exact multinomial test: the probability, under `probs`, of all outcomes no more likely
 /// than `counts` (ties within a relative 1e-7 count as equal, as in SciPy's binomial test).
+#[cfg(test)]
 pub(super) fn exact_multinomial_test(counts: &[u64], probs: &[f64]) -> Result<f64, StatsError> {
     let n = validate(counts, probs)?;
     Ok(exact_p_value(counts, probs, n))
@@ -261,6 +262,7 @@ impl ExactMultinomialTable {
 }
 
 /// Pearson's chi-square goodness-of-fit test (SciPy's `chisquare`).
+#[cfg(test)]
 pub(super) fn pearson_chi_square(
     counts: &[u64],
     probs: &[f64],
@@ -291,6 +293,7 @@ pub(crate) fn pearson(counts: &[u64], probs: &[f64], n: u64) -> GoodnessOfFit {
 
 /// The G-test (likelihood-ratio) of goodness of fit (SciPy's
 /// `power_divergence(..., lambda_="log-likelihood")`).
+#[cfg(test)]
 pub(super) fn g_test(counts: &[u64], probs: &[f64]) -> Result<GoodnessOfFit, StatsError> {
     let n = validate(counts, probs)?;
     let mut stat = 0.0;

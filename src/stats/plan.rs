@@ -18,14 +18,12 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
-
 use super::binomial::RejectionRegion;
 use super::error::{StatsError, fmt_share};
 use super::expectation::Expectation;
 use super::multinomial::{ExactMultinomialTable, MultinomialMethod, choose_method};
 use super::policy::{DesignKind, StepPolicy};
-use super::sequential::{DesignSummary, SequentialDesign};
+use super::sequential::SequentialDesign;
 use super::special::{chi2_isf, noncentral_chi2_sf, normal_upper_quantile};
 
 /// The sequential design is truncated at this multiple of the fixed design's n: enough room
@@ -75,29 +73,7 @@ pub(crate) struct Unit {
     pub(crate) class: String,
     pub(crate) p0: f64,
     pub(crate) alpha: f64,
-    pub(crate) fixed_n: u64,
     pub(crate) design: Arc<SequentialDesign>,
-}
-
-/// A serialisable account of a plan, for reports.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct PlanSummary {
-    pub design: DesignKind,
-    /// The test that will decide, in words.
-    pub test: String,
-    pub alpha: f64,
-    pub min_deviation: f64,
-    pub target_power: f64,
-    /// The power actually achieved at the planned deviation (exact where computable).
-    pub power: f64,
-    /// Requests a fixed design sends; the truncation point of a sequential one.
-    pub max_requests: u64,
-    /// What the fixed design at the same error rates sends (for sequential plans, the fixed
-    /// exact binomial test of the most demanding outcome): the yardstick for the savings.
-    pub fixed_requests: u64,
-    /// For sequential designs, the per-outcome tests with their exact operating figures.
-    pub sequential: Vec<DesignSummary>,
-    pub warnings: Vec<String>,
 }
 
 /// The planned deviations of share `p0` by `d` that stay inside [0, 1]; if neither does (a
@@ -434,7 +410,6 @@ fn plan_sequential(expectation: &Expectation, policy: &StepPolicy) -> Result<Pla
             class: class.clone(),
             p0: *p0,
             alpha,
-            fixed_n,
             design,
         });
     }
@@ -451,16 +426,6 @@ fn plan_sequential(expectation: &Expectation, policy: &StepPolicy) -> Result<Pla
 }
 
 impl Plan {
-    /// The expectation this plan tests.
-    pub(crate) fn expectation(&self) -> &Expectation {
-        &self.expectation
-    }
-
-    /// The policy it was planned from.
-    pub(crate) fn policy(&self) -> &StepPolicy {
-        &self.policy
-    }
-
     /// The most requests the step will send (a fixed design sends exactly this many unless a
     /// counter-example ends it early).
     pub(crate) fn max_requests(&self) -> u64 {
@@ -469,17 +434,6 @@ impl Plan {
             | PlanKind::FixedBinomial { n, .. }
             | PlanKind::FixedMultinomial { n, .. } => *n,
             PlanKind::Sequential { max_n, .. } => *max_n,
-        }
-    }
-
-    /// What a fixed design at the same error rates needs; for sequential plans, the fixed exact
-    /// binomial test of the most demanding outcome (at the same per-outcome alpha).
-    pub(crate) fn fixed_requests(&self) -> u64 {
-        match &self.kind {
-            PlanKind::Sequential { units, .. } => {
-                units.iter().map(|u| u.fixed_n).max().unwrap_or(0)
-            }
-            _ => self.max_requests(),
         }
     }
 
@@ -515,17 +469,8 @@ impl Plan {
         }
     }
 
-    /// The sequential tests of a sequential plan (one per tested outcome), for reports that
-    /// show boundaries or exact operating characteristics.
-    pub(crate) fn sequential_designs(&self) -> impl Iterator<Item = (&str, &SequentialDesign)> {
-        let units: &[Unit] = match &self.kind {
-            PlanKind::Sequential { units, .. } => units,
-            _ => &[],
-        };
-        units.iter().map(|u| (u.class.as_str(), u.design.as_ref()))
-    }
-
     /// Warnings for the report, e.g. a plan capped below the power target.
+    #[cfg(test)]
     pub(crate) fn warnings(&self) -> &[String] {
         &self.warnings
     }
@@ -542,31 +487,6 @@ impl Plan {
             PlanKind::Sequential { .. } => {
                 "sequential binomial test per outcome, Bonferroni-combined".into()
             }
-        }
-    }
-
-    /// A serialisable account of the plan for reports.
-    pub(crate) fn summary(&self) -> PlanSummary {
-        let sequential = match &self.kind {
-            PlanKind::Sequential { units, .. } => {
-                units.iter().map(|u| u.design.summary()).collect()
-            }
-            _ => Vec::new(),
-        };
-        PlanSummary {
-            design: match self.kind {
-                PlanKind::Sequential { .. } => DesignKind::Sequential,
-                _ => DesignKind::Fixed,
-            },
-            test: self.test_name(),
-            alpha: self.alpha(),
-            min_deviation: self.policy.min_deviation(),
-            target_power: self.policy.power(),
-            power: self.power(),
-            max_requests: self.max_requests(),
-            fixed_requests: self.fixed_requests(),
-            sequential,
-            warnings: self.warnings.clone(),
         }
     }
 }

@@ -65,6 +65,7 @@ struct Look {
 /// The boundaries at one look, for reports: fail at or below `fail_at_most` or at or above
 /// `fail_at_least`, pass inside `pass_between`, continue otherwise.
 #[derive(Debug, Clone, Serialize)]
+#[cfg(test)]
 pub(crate) struct LookBoundary {
     pub n: u64,
     pub fail_at_most: Option<u64>,
@@ -621,6 +622,7 @@ impl SequentialDesign {
     }
 
     /// The exact false-failure rate and expected requests when the share is as expected.
+    #[cfg(test)]
     pub(crate) fn null(&self) -> Operating {
         self.null
     }
@@ -651,6 +653,7 @@ impl SequentialDesign {
     }
 
     /// The boundaries in counts at every look.
+    #[cfg(test)]
     pub(crate) fn boundaries(&self) -> Vec<LookBoundary> {
         self.looks
             .iter()
