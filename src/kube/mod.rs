@@ -16,7 +16,9 @@ mod object;
 mod poll;
 pub(crate) mod portforward;
 pub(crate) mod retry;
+/// Public as a module: the integration tests call `versions::kubernetes`, `istio`, `gateway_api`.
 pub mod versions;
+/// Public as a module: the integration tests call `wait::condition`, `rollout`, `pods_ready`, ...
 pub mod wait;
 
 pub(crate) use apply::ApplyFailure;

@@ -40,6 +40,8 @@
 
 mod binomial;
 mod budget;
+/// Public for `benches/stats_calibration.rs`, which runs it and prints the table in
+/// `docs/statistics.md`; nothing else outside this module uses it.
 pub mod calibration;
 mod decider;
 mod error;
