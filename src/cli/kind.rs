@@ -11,7 +11,7 @@ use crate::cluster::{ClusterHandle, ClusterKind, ClusterSpec};
 use crate::exit;
 
 #[derive(Debug, Args)]
-pub struct UpArgs {
+pub(super) struct UpArgs {
     #[command(flatten)]
     kind: KindArgs,
     /// Where to write the cluster's kubeconfig (mode 0600).
@@ -20,13 +20,13 @@ pub struct UpArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct DownArgs {
+pub(super) struct DownArgs {
     /// The kind cluster to delete.
     #[arg(long, default_value = crate::kind::cluster::DEFAULT_CLUSTER_NAME)]
     kind_name: String,
 }
 
-pub async fn up(args: UpArgs) -> u8 {
+pub(super) async fn up(args: UpArgs) -> u8 {
     let spec = ClusterSpec {
         kind_spec: crate::cluster::KindSpec {
             // `up` is for a cluster that stays: an existing one is completed, not refused.
@@ -68,7 +68,7 @@ pub async fn up(args: UpArgs) -> u8 {
     }
 }
 
-pub async fn down(args: DownArgs) -> u8 {
+pub(super) async fn down(args: DownArgs) -> u8 {
     match crate::cluster::kind::delete_if_present(&args.kind_name).await {
         Ok(true) => {
             println!("kind cluster {} deleted", args.kind_name);

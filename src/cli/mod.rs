@@ -14,7 +14,7 @@ use crate::exit;
 /// End-to-end traffic conformance for Istio and Kubernetes Gateway API.
 #[derive(Debug, Parser)]
 #[command(name = "harness", version, about)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Log filter (tracing EnvFilter syntax), e.g. `debug` or `harness=trace`.
     #[arg(long, global = true, env = "HARNESS_LOG", default_value = "warn")]
     log: String,

@@ -17,7 +17,7 @@ use crate::report::{
 use crate::run::{Events, RunError, RunOptions, ScenarioList};
 
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(super) struct RunArgs {
     /// Scenario files or directories.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -69,7 +69,7 @@ pub struct RunArgs {
 
 /// The kind cluster and the versions installed into it (shared by `run`, `up` and `down`).
 #[derive(Debug, Clone, Args)]
-pub struct KindArgs {
+pub(super) struct KindArgs {
     /// The kind cluster's name.
     #[arg(long, default_value = crate::kind::cluster::DEFAULT_CLUSTER_NAME)]
     kind_name: String,
@@ -93,13 +93,13 @@ pub struct KindArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LoadBalancerArg {
+pub(super) enum LoadBalancerArg {
     Metallb,
     None,
 }
 
 impl KindArgs {
-    pub fn spec(&self, keep: bool) -> KindSpec {
+    pub(super) fn spec(&self, keep: bool) -> KindSpec {
         KindSpec {
             name: self.kind_name.clone(),
             istio: self.istio.clone(),
@@ -112,7 +112,7 @@ impl KindArgs {
     }
 }
 
-pub async fn run(args: RunArgs) -> u8 {
+pub(super) async fn run(args: RunArgs) -> u8 {
     // Before anything else: from here on a signal is the run's to handle, not a kill.
     let mut signals = Signals::register();
     let options = RunOptions {

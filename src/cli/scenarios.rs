@@ -6,7 +6,7 @@ use crate::exit;
 use crate::scenario;
 
 /// Checks every scenario under `paths`; prints every problem with its file:line:column.
-pub fn validate(paths: &[PathBuf]) -> u8 {
+pub(super) fn validate(paths: &[PathBuf]) -> u8 {
     match scenario::load(paths) {
         Ok(scenarios) => {
             let steps: usize = scenarios.iter().map(|s| s.steps().len()).sum();
@@ -21,7 +21,7 @@ pub fn validate(paths: &[PathBuf]) -> u8 {
 }
 
 /// Lists the scenarios and their steps.
-pub fn list(paths: &[PathBuf]) -> u8 {
+pub(super) fn list(paths: &[PathBuf]) -> u8 {
     match scenario::load(paths) {
         Ok(scenarios) => {
             for s in &scenarios {

@@ -9,7 +9,7 @@ use crate::exit;
 use kube_sim::{SimCluster, SimProfile};
 
 #[derive(Debug, Subcommand)]
-pub enum SimCommand {
+pub(super) enum SimCommand {
     /// Runs the simulated cluster until SIGINT or SIGTERM.
     Serve {
         /// Address to listen on; port 0 picks a free port.
@@ -25,7 +25,7 @@ pub enum SimCommand {
     },
 }
 
-pub async fn run(command: SimCommand) -> u8 {
+pub(super) async fn run(command: SimCommand) -> u8 {
     match command {
         SimCommand::Serve {
             listen,

@@ -55,10 +55,10 @@ impl Default for KindSpec {
 
 /// The default `--istio`: the newest release on which the blog's VirtualService can still bind
 /// to a Gateway API gateway's internal name (as the simulator's default profile).
-pub const DEFAULT_ISTIO: &str = "1.27";
+pub(crate) const DEFAULT_ISTIO: &str = "1.27";
 
 /// Docker must offer at least this much: kind's control plane plus istiod and the samples.
-pub const REQUIREMENTS: Requirements = Requirements {
+pub(crate) const REQUIREMENTS: Requirements = Requirements {
     min_cpus: 2,
     min_memory_bytes: 4 << 30,
 };
@@ -67,14 +67,13 @@ pub const REQUIREMENTS: Requirements = Requirements {
 const INSTALL_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// A provisioned kind cluster and what it takes to tear it down.
-pub struct KindBackend {
+pub(crate) struct KindBackend {
     cluster: KindCluster,
     docker: Docker,
     /// Holds the isolated kubeconfig.
     _dir: tempfile::TempDir,
     kubeconfig: PathBuf,
     pub installed: Installed,
-    pub node_image: &'static NodeImage,
     pub istio: &'static IstioPin,
 }
 
@@ -83,7 +82,7 @@ pub struct KindBackend {
 static CREATED: Mutex<Option<(PathBuf, String)>> = Mutex::new(None);
 
 /// The cluster a signal handler must delete, if any (see the module docs).
-pub fn created_cluster() -> Option<(PathBuf, String)> {
+pub(crate) fn created_cluster() -> Option<(PathBuf, String)> {
     CREATED.lock().ok().and_then(|c| c.clone())
 }
 
@@ -94,7 +93,7 @@ fn set_created(value: Option<(PathBuf, String)>) {
 }
 
 /// Deletes a cluster by name with its own throw-away kubeconfig (the run's may be gone).
-pub async fn delete_by_name(kind_binary: &Path, name: &str) -> Result<(), String> {
+pub(crate) async fn delete_by_name(kind_binary: &Path, name: &str) -> Result<(), String> {
     let dir = super::private_tempdir("harness-kind-").map_err(|e| e.to_string())?;
     let kind = Kind::new(kind_binary, dir.path().join("kubeconfig"));
     kind.delete_command(name)
@@ -106,7 +105,7 @@ pub async fn delete_by_name(kind_binary: &Path, name: &str) -> Result<(), String
 
 /// Exports the kubeconfig of an existing cluster into a fresh temporary directory (for the
 /// signal handler's namespace cleanup on a reused cluster, and for `harness up`).
-pub async fn export_kubeconfig(name: &str) -> Result<(tempfile::TempDir, PathBuf), String> {
+pub(crate) async fn export_kubeconfig(name: &str) -> Result<(tempfile::TempDir, PathBuf), String> {
     let kind = resolve_kind().await.map_err(|e| e.to_string())?;
     let dir = super::private_tempdir("harness-kind-").map_err(|e| e.to_string())?;
     let path = dir.path().join("kubeconfig");
@@ -119,7 +118,7 @@ pub async fn export_kubeconfig(name: &str) -> Result<(tempfile::TempDir, PathBuf
 }
 
 /// The kind binary: from PATH when recent enough, else the verified download (cached).
-pub async fn resolve_kind() -> Result<PathBuf, ClusterError> {
+pub(crate) async fn resolve_kind() -> Result<PathBuf, ClusterError> {
     let downloader =
         Downloader::new(crate::provision::default_cache_dir().map_err(ClusterError::Download)?)
             .map_err(ClusterError::Download)?;
@@ -132,7 +131,7 @@ pub async fn resolve_kind() -> Result<PathBuf, ClusterError> {
 }
 
 /// `harness down`: deletes the named cluster if it exists; says whether it did.
-pub async fn delete_if_present(name: &str) -> Result<bool, ClusterError> {
+pub(crate) async fn delete_if_present(name: &str) -> Result<bool, ClusterError> {
     crate::kind::cluster::validate_name(name).map_err(|e| ClusterError::Kind(Box::new(e)))?;
     let kind_binary = resolve_kind().await?;
     let dir = super::private_tempdir("harness-kind-").map_err(ClusterError::TempDir)?;
@@ -153,7 +152,9 @@ pub async fn delete_if_present(name: &str) -> Result<bool, ClusterError> {
 }
 
 /// Resolves the Istio pin and the node image for a spec (no side effects).
-pub fn pins_for(spec: &KindSpec) -> Result<(&'static IstioPin, &'static NodeImage), ClusterError> {
+pub(crate) fn pins_for(
+    spec: &KindSpec,
+) -> Result<(&'static IstioPin, &'static NodeImage), ClusterError> {
     let istio = pins::istio(&spec.istio).ok_or_else(|| ClusterError::UnsupportedIstio {
         requested: spec.istio.clone(),
         supported: pins::ISTIO
@@ -203,7 +204,7 @@ pub fn pins_for(spec: &KindSpec) -> Result<(&'static IstioPin, &'static NodeImag
 }
 
 /// Brings up (or reuses) the cluster and installs what the scenarios need.
-pub async fn provision(spec: &KindSpec) -> Result<KindBackend, ClusterError> {
+pub(crate) async fn provision(spec: &KindSpec) -> Result<KindBackend, ClusterError> {
     let (istio, node_image) = pins_for(spec)?;
     crate::kind::cluster::validate_name(&spec.name).map_err(|e| ClusterError::Kind(Box::new(e)))?;
     let docker = Docker::connect()
@@ -261,7 +262,6 @@ pub async fn provision(spec: &KindSpec) -> Result<KindBackend, ClusterError> {
             istio: crate::install::Action::Present(String::new()),
             load_balancer: None,
         },
-        node_image,
         istio,
     };
     // From here on a failure must still tear down what was created.
@@ -351,17 +351,17 @@ impl KindBackend {
         }
     }
 
-    pub fn kubeconfig(&self) -> &Path {
+    pub(crate) fn kubeconfig(&self) -> &Path {
         &self.kubeconfig
     }
 
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         self.cluster.name()
     }
 
     /// Collects node logs (kind's export and each node container's log through Docker) into
     /// `dir`; best effort, returns what was written.
-    pub async fn collect_logs(&self, dir: &Path) -> Vec<PathBuf> {
+    pub(crate) async fn collect_logs(&self, dir: &Path) -> Vec<PathBuf> {
         let mut written = Vec::new();
         let kind_dir = dir.join("kind-logs");
         match self.cluster.export_logs(&kind_dir).await {
@@ -384,7 +384,7 @@ impl KindBackend {
 
     /// Collects logs into `artifacts` (when given) and deletes the cluster if this run created
     /// it and was not asked to keep it.
-    pub async fn finish(self, artifacts: Option<&Path>) -> Result<Teardown, ClusterError> {
+    pub(crate) async fn finish(self, artifacts: Option<&Path>) -> Result<Teardown, ClusterError> {
         if let Some(dir) = artifacts {
             self.collect_logs(dir).await;
         }
@@ -400,7 +400,7 @@ impl KindBackend {
 
 /// The images of the sample apps (`fixtures/apps`), read from the manifests built into the
 /// binary so that the list cannot drift from the fixtures.
-pub fn fixture_images() -> Vec<String> {
+pub(crate) fn fixture_images() -> Vec<String> {
     const FIXTURES: &[&str] = &[
         include_str!("../../fixtures/apps/helloworld.yaml"),
         include_str!("../../fixtures/apps/helloworld-versions.yaml"),

@@ -3,12 +3,12 @@
 //! the one place outside `sim` that knows the simulator exists; everything after
 //! [`ClusterHandle::connect`] sees a kube client and a kubeconfig, the same for all three.
 
-pub mod kind;
+pub(crate) mod kind;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use kind::KindSpec;
+pub(crate) use kind::KindSpec;
 
 use crate::report::{ClusterInfo, SimInfo};
 use kube_sim::{SimCluster, SimProfile};
@@ -114,7 +114,7 @@ pub enum ClusterError {
 /// A connected cluster: a client, a kubeconfig path for tools that need one (kubectl in
 /// diagnostics), and what the report says about it. Dropping it stops a simulated cluster and
 /// removes a temporary kubeconfig.
-pub struct ClusterHandle {
+pub(crate) struct ClusterHandle {
     client: kube::Client,
     kubeconfig: Option<PathBuf>,
     info: ClusterInfo,
@@ -124,7 +124,7 @@ pub struct ClusterHandle {
 }
 
 impl ClusterHandle {
-    pub async fn connect(spec: &ClusterSpec) -> Result<Self, ClusterError> {
+    pub(crate) async fn connect(spec: &ClusterSpec) -> Result<Self, ClusterError> {
         match spec.kind {
             ClusterKind::Kind => Self::kind(&spec.kind_spec).await,
             ClusterKind::Sim => Self::sim(spec.sim_profile.as_deref()).await,
@@ -207,7 +207,10 @@ impl ClusterHandle {
     /// Ends the use of the cluster: for kind, collects node logs into `artifacts` (when given)
     /// and deletes a cluster this run created unless it is kept. Returns what happened, for the
     /// console.
-    pub async fn close(mut self, artifacts: Option<&Path>) -> Result<Option<String>, ClusterError> {
+    pub(crate) async fn close(
+        mut self,
+        artifacts: Option<&Path>,
+    ) -> Result<Option<String>, ClusterError> {
         match self.kind.take() {
             Some(backend) => {
                 let name = backend.name().to_string();
@@ -307,22 +310,22 @@ impl ClusterHandle {
         })
     }
 
-    pub fn client(&self) -> &kube::Client {
+    pub(crate) fn client(&self) -> &kube::Client {
         &self.client
     }
 
     /// A kubeconfig file for this cluster, when there is one (always for `sim`).
-    pub fn kubeconfig(&self) -> Option<&Path> {
+    pub(crate) fn kubeconfig(&self) -> Option<&Path> {
         self.kubeconfig.as_deref()
     }
 
-    pub fn info(&self) -> &ClusterInfo {
+    pub(crate) fn info(&self) -> &ClusterInfo {
         &self.info
     }
 }
 
 /// A temporary directory only its owner can enter (0700), for kubeconfigs and kind configs.
-pub fn private_tempdir(prefix: &str) -> std::io::Result<tempfile::TempDir> {
+pub(crate) fn private_tempdir(prefix: &str) -> std::io::Result<tempfile::TempDir> {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::Builder::new().prefix(prefix).tempdir()?;
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))?;

@@ -13,7 +13,7 @@ use super::{Docker, DockerError, Result};
 const PING_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Where the docker CLI looks without DOCKER_HOST (bollard's `DEFAULT_SOCKET`, not exported).
-pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+pub(super) const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 
 /// How a connection failure should be reported; decided from error kinds, not message text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

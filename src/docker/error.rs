@@ -4,7 +4,7 @@ use std::io;
 use std::path::PathBuf;
 
 /// Result alias for this module.
-pub type Result<T, E = DockerError> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = DockerError> = std::result::Result<T, E>;
 
 /// What went wrong talking to Docker, with the object involved and, for setup problems, what to do.
 #[derive(Debug, thiserror::Error)]

@@ -12,7 +12,7 @@ use super::{Docker, DockerError, Result};
 
 /// Bytes kept per output stream by [`Docker::exec`]; the rest is counted, not kept, so a chatty
 /// command cannot exhaust memory.
-pub const DEFAULT_EXEC_OUTPUT_LIMIT: usize = 1 << 20;
+pub(crate) const DEFAULT_EXEC_OUTPUT_LIMIT: usize = 1 << 20;
 
 /// How long to wait, after the output closes, for Docker to record the exit code.
 const EXIT_CODE_WAIT: Duration = Duration::from_secs(10);

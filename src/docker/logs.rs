@@ -12,7 +12,7 @@ use super::{Docker, DockerError, Result};
 
 /// Bytes of log kept per container by [`Docker::logs`]. The first half and the last half are
 /// kept: startup and the moments before the failure are what a reader needs.
-pub const DEFAULT_LOG_LIMIT: u64 = 16 << 20;
+pub(crate) const DEFAULT_LOG_LIMIT: u64 = 16 << 20;
 
 /// Where a container's log went and how much of it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,13 +21,10 @@ mod snapshotter;
 #[cfg(test)]
 mod testkit;
 
-pub use engine::{EngineInfo, Requirements};
-pub use error::{DockerError, Result};
-pub use exec::{DEFAULT_EXEC_OUTPUT_LIMIT, ExecOutput};
-pub use logs::{DEFAULT_LOG_LIMIT, LogArtifact};
-pub use network::{Ipv4Subnet, KIND_NETWORK};
-pub use nodes::{CLUSTER_LABEL, KindNode, NodeRole, ROLE_LABEL};
-pub use preload::{ImageLoad, LoadOutcome, PreloadOptions};
+pub(crate) use engine::Requirements;
+pub(crate) use error::{DockerError, Result};
+pub(crate) use nodes::{KindNode, NodeRole};
+pub(crate) use preload::PreloadOptions;
 
 /// A connected, version-negotiated handle on the Docker engine.
 ///

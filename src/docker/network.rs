@@ -10,7 +10,7 @@ use super::{Docker, DockerError, Result};
 
 /// The network kind attaches nodes to (kind: pkg/cluster/internal/providers/docker/network.go,
 /// `fixedNetworkName`; kind itself lets KIND_EXPERIMENTAL_DOCKER_NETWORK override it).
-pub const KIND_NETWORK: &str = "kind";
+pub(crate) const KIND_NETWORK: &str = "kind";
 
 /// An IPv4 CIDR as Docker's IPAM reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,10 +9,10 @@ use super::{Docker, DockerError, Result};
 
 /// Label kind sets on every node container, valued with the cluster name
 /// (kind: pkg/cluster/internal/providers/docker/constants.go, `clusterLabelKey`).
-pub const CLUSTER_LABEL: &str = "io.x-k8s.kind.cluster";
+pub(crate) const CLUSTER_LABEL: &str = "io.x-k8s.kind.cluster";
 
 /// Label kind sets to the node's role (same file, `nodeRoleLabelKey`).
-pub const ROLE_LABEL: &str = "io.x-k8s.kind.role";
+pub(crate) const ROLE_LABEL: &str = "io.x-k8s.kind.role";
 
 /// A node's role, from the values in kind's pkg/cluster/constants/constants.go.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

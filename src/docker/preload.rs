@@ -53,7 +53,7 @@ pub struct ImageLoad {
 
 /// The `ctr` argv kind runs with the archive on stdin (kind: pkg/cluster/nodeutils/util.go,
 /// `LoadImageArchive`): the CRI's `k8s.io` namespace, so the kubelet sees the image.
-pub fn import_argv(snapshotter: &str) -> Vec<String> {
+pub(super) fn import_argv(snapshotter: &str) -> Vec<String> {
     [
         "ctr",
         "--namespace=k8s.io",

@@ -15,10 +15,11 @@ use bollard::query_parameters::{
 use futures::TryStreamExt;
 use rand::Rng;
 
-use super::{CLUSTER_LABEL, Docker, ROLE_LABEL};
+use super::Docker;
+use super::nodes::{CLUSTER_LABEL, ROLE_LABEL};
 
 /// Every object a test run creates carries `harness.test/run=<run id>`; cleanup removes by it.
-pub const RUN_LABEL: &str = "harness.test/run";
+pub(super) const RUN_LABEL: &str = "harness.test/run";
 
 /// Debian's static busybox (package busybox-static), the only binary in the test images.
 const BUSYBOX: &str = "/bin/busybox";
@@ -57,7 +58,7 @@ exit 1
 "#;
 
 /// One test's handle: a connected client and the run id its objects are labelled with.
-pub struct TestRun {
+pub(super) struct TestRun {
     pub docker: Docker,
     pub id: String,
     counter: AtomicUsize,
@@ -65,7 +66,7 @@ pub struct TestRun {
 
 impl TestRun {
     /// Connects, or prints why the test is skipped and returns `None`.
-    pub async fn start(test: &str) -> Option<TestRun> {
+    pub(super) async fn start(test: &str) -> Option<TestRun> {
         if !std::path::Path::new(BUSYBOX).exists() {
             eprintln!("SKIPPED: {test}: {BUSYBOX} missing (apt-get install busybox-static)");
             return None;
@@ -98,12 +99,12 @@ impl TestRun {
     }
 
     /// A kind cluster name unique to this run.
-    pub fn cluster_name(&self) -> String {
+    pub(super) fn cluster_name(&self) -> String {
         format!("htest-{}", self.id)
     }
 
     /// The busybox "node" image with ctr/crictl/containerd stand-ins; returns its reference.
-    pub async fn node_image(&self) -> String {
+    pub(super) async fn node_image(&self) -> String {
         let busybox = std::fs::read(BUSYBOX).expect("read busybox");
         let mut rootfs = Rootfs::new();
         for dir in [
@@ -131,7 +132,7 @@ impl TestRun {
     }
 
     /// A second, tiny image to preload; returns its reference.
-    pub async fn payload_image(&self) -> String {
+    pub(super) async fn payload_image(&self) -> String {
         let mut rootfs = Rootfs::new();
         rootfs.file(
             "hello.txt",
@@ -167,7 +168,7 @@ impl TestRun {
     }
 
     /// Starts a container labelled like a kind node of `cluster`, idling in `sleep`.
-    pub async fn run_node(&self, image: &str, cluster: &str, role: &str) -> String {
+    pub(super) async fn run_node(&self, image: &str, cluster: &str, role: &str) -> String {
         let name = format!("{cluster}-{role}");
         let labels = HashMap::from([
             (CLUSTER_LABEL.to_string(), cluster.to_string()),
@@ -178,7 +179,7 @@ impl TestRun {
     }
 
     /// Starts a plain labelled container running `cmd`.
-    pub async fn run_container(&self, image: &str, cmd: &[&str]) -> String {
+    pub(super) async fn run_container(&self, image: &str, cmd: &[&str]) -> String {
         let name = format!("htest-{}-{}", self.id, self.next());
         self.create_and_start(&name, image, cmd, HashMap::new())
             .await
@@ -214,7 +215,7 @@ impl TestRun {
 
     /// A labelled bridge network with a random /28 from the documentation ranges
     /// (RFC 5737), so parallel runs rarely collide; returns its name.
-    pub async fn create_network(&self) -> (String, String) {
+    pub(super) async fn create_network(&self) -> (String, String) {
         let (base, block) = if rand::rng().random_bool(0.5) {
             ("198.51.100", rand::rng().random_range(0..16u8))
         } else {
@@ -244,7 +245,7 @@ impl TestRun {
     }
 
     /// A file's text from inside a container.
-    pub async fn read_file(&self, container: &str, path: &str) -> String {
+    pub(super) async fn read_file(&self, container: &str, path: &str) -> String {
         let out = self
             .docker
             .exec(container, &["cat", path], None::<&[u8]>)

@@ -20,11 +20,11 @@ use crate::kube::versions::{self, VersionError};
 use crate::provision::{Artifact, DownloadError, Downloader, IstioPin, ToolError, ToolResolver};
 
 /// The namespace `istioctl install` puts istiod in.
-pub const ISTIO_NAMESPACE: &str = "istio-system";
+pub(crate) const ISTIO_NAMESPACE: &str = "istio-system";
 
 /// What to install when it is missing.
 #[derive(Debug, Clone)]
-pub struct InstallPlan {
+pub(crate) struct InstallPlan {
     /// The Istio release (`istioctl` of exactly this version installs it).
     pub istio: &'static IstioPin,
     /// The Gateway API `standard-install.yaml` paired with that release.
@@ -37,7 +37,7 @@ pub struct InstallPlan {
 
 /// MetalLB: its pinned manifest, then an address pool from the node network.
 #[derive(Debug, Clone)]
-pub struct LoadBalancer {
+pub(crate) struct LoadBalancer {
     pub manifest: Artifact,
     /// `IPAddressPool` + `L2Advertisement` (see [`crate::kind::metallb::manifest_for_subnet`]).
     pub pool: String,
@@ -45,7 +45,7 @@ pub struct LoadBalancer {
 
 /// What [`ensure`] found or did, per piece, for the run's log and report.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// Present before the run, at this version.
     Present(String),
     /// Installed by this run, at this version.
@@ -54,7 +54,7 @@ pub enum Action {
 
 /// The result of [`ensure`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Installed {
+pub(crate) struct Installed {
     pub gateway_api: Action,
     pub istio: Action,
     pub load_balancer: Option<Action>,
@@ -106,7 +106,7 @@ pub enum InstallError {
 }
 
 /// Installs what is missing, in dependency order, and waits until each piece is usable.
-pub async fn ensure(
+pub(crate) async fn ensure(
     client: &Client,
     kubeconfig: &Path,
     plan: &InstallPlan,
@@ -304,7 +304,7 @@ fn gateway_class(name: &str) -> ObjectRef {
 }
 
 /// Images that Istio's minimal profile and its gateways run, to pre-load into kind nodes.
-pub fn istio_images(pin: &IstioPin) -> Vec<String> {
+pub(crate) fn istio_images(pin: &IstioPin) -> Vec<String> {
     ["pilot", "proxyv2"]
         .iter()
         .map(|c| format!("docker.io/istio/{c}:{}", pin.version))

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use super::*;
 use crate::cluster::{ClusterHandle, ClusterKind, ClusterSpec};
+use crate::provision::Platform;
+use crate::provision::download::Checksum;
 use crate::provision::testkit::{Reply, TestServer, quiet, sha256_hex};
-use crate::provision::{Checksum, Platform};
 
 /// A simulated cluster with `profile_yaml`, started as `harness run --cluster sim` starts it,
 /// and a temp dir for the test's files.

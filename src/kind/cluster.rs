@@ -13,9 +13,9 @@ use super::command::{CommandError, ToolCommand};
 use super::config::{ClusterConfig, ConfigError};
 
 /// The cluster name when none is given.
-pub const DEFAULT_CLUSTER_NAME: &str = "harness";
+pub(crate) const DEFAULT_CLUSTER_NAME: &str = "harness";
 /// `--wait` for the control plane; Istio CI uses `--wait=180s` (`kind_provisioner.sh`).
-pub const DEFAULT_WAIT: Duration = Duration::from_secs(180);
+pub(crate) const DEFAULT_WAIT: Duration = Duration::from_secs(180);
 /// On top of `--wait`: pulling the node image (about 1 GB) is not covered by `--wait`.
 const CREATE_SLACK: Duration = Duration::from_secs(600);
 /// Listing, exporting a kubeconfig, deleting: seconds normally; this bounds a hung Docker.
@@ -53,7 +53,7 @@ pub enum KindError {
 
 /// The `kind` binary and the isolated kubeconfig every call writes to or reads from.
 #[derive(Debug, Clone)]
-pub struct Kind {
+pub(crate) struct Kind {
     binary: PathBuf,
     kubeconfig: PathBuf,
 }
@@ -61,15 +61,11 @@ pub struct Kind {
 impl Kind {
     /// `binary` is the path to `kind` (resolved by the caller); `kubeconfig` is the run's own
     /// file, never the user's.
-    pub fn new(binary: impl Into<PathBuf>, kubeconfig: impl Into<PathBuf>) -> Self {
+    pub(crate) fn new(binary: impl Into<PathBuf>, kubeconfig: impl Into<PathBuf>) -> Self {
         Self {
             binary: binary.into(),
             kubeconfig: kubeconfig.into(),
         }
-    }
-
-    pub fn kubeconfig(&self) -> &Path {
-        &self.kubeconfig
     }
 
     fn command(&self, timeout: Duration) -> ToolCommand {
@@ -77,12 +73,12 @@ impl Kind {
     }
 
     /// `kind get clusters`: names on stdout; "No kind clusters found." goes to stderr.
-    pub fn get_clusters_command(&self) -> ToolCommand {
+    pub(crate) fn get_clusters_command(&self) -> ToolCommand {
         self.command(SHORT_TIMEOUT).args(["get", "clusters"])
     }
 
     /// `kind create cluster --name N --image I --config F --kubeconfig K --wait 180s [--retain]`.
-    pub fn create_command(&self, options: &CreateOptions, config: &Path) -> ToolCommand {
+    pub(crate) fn create_command(&self, options: &CreateOptions, config: &Path) -> ToolCommand {
         let mut args: Vec<OsString> = vec![
             "create".into(),
             "cluster".into(),
@@ -106,21 +102,21 @@ impl Kind {
 
     /// `kind export kubeconfig --name N --kubeconfig K`: writes the cluster's credentials into
     /// the isolated file (not printed, unlike `kind get kubeconfig`, so they never reach a log).
-    pub fn export_kubeconfig_command(&self, name: &str) -> ToolCommand {
+    pub(crate) fn export_kubeconfig_command(&self, name: &str) -> ToolCommand {
         self.command(SHORT_TIMEOUT)
             .args(["export", "kubeconfig", "--name", name, "--kubeconfig"])
             .arg(&self.kubeconfig)
     }
 
     /// `kind delete cluster --name N --kubeconfig K`; idempotent in kind ("like rm -f").
-    pub fn delete_command(&self, name: &str) -> ToolCommand {
+    pub(crate) fn delete_command(&self, name: &str) -> ToolCommand {
         self.command(SHORT_TIMEOUT)
             .args(["delete", "cluster", "--name", name, "--kubeconfig"])
             .arg(&self.kubeconfig)
     }
 
     /// `kind export logs DIR --name N`.
-    pub fn export_logs_command(&self, name: &str, dir: &Path) -> ToolCommand {
+    pub(crate) fn export_logs_command(&self, name: &str, dir: &Path) -> ToolCommand {
         self.command(LOGS_TIMEOUT)
             .args(["export", "logs"])
             .arg(dir)
@@ -128,7 +124,7 @@ impl Kind {
     }
 
     /// The existing clusters' names.
-    pub async fn get_clusters(&self) -> Result<Vec<String>, KindError> {
+    pub(crate) async fn get_clusters(&self) -> Result<Vec<String>, KindError> {
         let out = self
             .get_clusters_command()
             .run()
@@ -146,7 +142,7 @@ impl Kind {
 
 /// How to create a cluster.
 #[derive(Debug, Clone)]
-pub struct CreateOptions {
+pub(crate) struct CreateOptions {
     pub name: String,
     /// A pinned node image (`kindest/node:vX.Y.Z@sha256:...`); pins live with the caller.
     pub node_image: String,
@@ -159,7 +155,7 @@ pub struct CreateOptions {
 }
 
 impl CreateOptions {
-    pub fn new(name: impl Into<String>, node_image: impl Into<String>) -> Self {
+    pub(crate) fn new(name: impl Into<String>, node_image: impl Into<String>) -> Self {
         Self {
             name: name.into(),
             node_image: node_image.into(),
@@ -173,7 +169,7 @@ impl CreateOptions {
 
 /// Where the cluster came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// Created by this run: deleted at the end unless kept.
     Created,
     /// Existed before: never deleted by the run.
@@ -182,7 +178,7 @@ pub enum Origin {
 
 /// What [`KindCluster::finish`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Teardown {
+pub(crate) enum Teardown {
     Deleted,
     /// Created by this run and kept (`--keep-cluster`).
     Kept,
@@ -193,7 +189,7 @@ pub enum Teardown {
 /// A kind cluster in use by this run. Call [`KindCluster::finish`] at the end: deletion runs a
 /// process, which cannot happen in `Drop`; a forgotten `finish` is logged.
 #[derive(Debug)]
-pub struct KindCluster {
+pub(crate) struct KindCluster {
     kind: Kind,
     name: String,
     origin: Origin,
@@ -204,7 +200,7 @@ pub struct KindCluster {
 impl KindCluster {
     /// Creates the cluster from [`ClusterConfig::istio_ci`]; the config file is written in
     /// `config_dir` and removed once kind has read it.
-    pub async fn create(
+    pub(crate) async fn create(
         kind: Kind,
         options: &CreateOptions,
         config_dir: &Path,
@@ -239,7 +235,7 @@ impl KindCluster {
 
     /// Uses an existing cluster: checks it exists and exports its kubeconfig into the isolated
     /// file. The run never deletes it.
-    pub async fn reuse(kind: Kind, name: &str) -> Result<Self, KindError> {
+    pub(crate) async fn reuse(kind: Kind, name: &str) -> Result<Self, KindError> {
         validate_name(name)?;
         let found = kind.get_clusters().await?;
         Self::reuse_listed(kind, name, found).await
@@ -271,7 +267,8 @@ impl KindCluster {
     }
 
     /// Reuses the cluster named in `options` if it exists, else creates it.
-    pub async fn create_or_reuse(
+    #[cfg(test)]
+    pub(crate) async fn create_or_reuse(
         kind: Kind,
         options: &CreateOptions,
         config_dir: &Path,
@@ -285,31 +282,27 @@ impl KindCluster {
         }
     }
 
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
-    pub fn origin(&self) -> Origin {
+    #[cfg(test)]
+    pub(crate) fn origin(&self) -> Origin {
         self.origin
     }
 
     /// Whether this run created the cluster.
-    pub fn created(&self) -> bool {
+    pub(crate) fn created(&self) -> bool {
         self.origin == Origin::Created
     }
 
-    /// The isolated kubeconfig that points at this cluster.
-    pub fn kubeconfig(&self) -> &Path {
-        self.kind.kubeconfig()
-    }
-
     /// Whether [`KindCluster::finish`] will delete the cluster.
-    pub fn will_delete(&self) -> bool {
+    pub(crate) fn will_delete(&self) -> bool {
         self.created() && !self.keep
     }
 
     /// `kind export logs DIR --name N`, for the run's artifacts.
-    pub async fn export_logs(&self, dir: &Path) -> Result<(), KindError> {
+    pub(crate) async fn export_logs(&self, dir: &Path) -> Result<(), KindError> {
         self.kind
             .export_logs_command(&self.name, dir)
             .run()
@@ -323,7 +316,7 @@ impl KindCluster {
     }
 
     /// Deletes the cluster if this run created it and was not asked to keep it.
-    pub async fn finish(mut self) -> Result<Teardown, KindError> {
+    pub(crate) async fn finish(mut self) -> Result<Teardown, KindError> {
         self.finished = true;
         match (self.origin, self.keep) {
             (Origin::Reused, _) => Ok(Teardown::LeftAsFound),
@@ -362,7 +355,7 @@ impl Drop for KindCluster {
 
 /// kind's own rule (`pkg/internal/apis/config/validate.go`, `^[a-z0-9.-]+$`), checked before any
 /// call, plus no leading `-` so a name can never read as a flag.
-pub fn validate_name(name: &str) -> Result<(), KindError> {
+pub(crate) fn validate_name(name: &str) -> Result<(), KindError> {
     let ok = !name.is_empty()
         && !name.starts_with('-')
         && name

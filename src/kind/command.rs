@@ -25,7 +25,7 @@ use tokio::task::JoinHandle;
 /// Variables copied from the harness's environment into every child: what `kind` needs to find
 /// and talk to Docker (or Podman), proxies, and temp/home directories. Nothing else leaks in;
 /// in particular not `KUBECONFIG`, which is always set explicitly.
-pub const PASSTHROUGH_ENV: &[&str] = &[
+pub(crate) const PASSTHROUGH_ENV: &[&str] = &[
     "PATH",
     "HOME",
     "USER",
@@ -48,9 +48,9 @@ pub const PASSTHROUGH_ENV: &[&str] = &[
 
 /// Stdout kept for the caller to parse (`kind get clusters`, `istioctl version`): plenty for
 /// those, and a runaway tool cannot exhaust memory.
-pub const MAX_STDOUT: usize = 1 << 20;
+pub(crate) const MAX_STDOUT: usize = 1 << 20;
 /// Stderr lines kept for the error message.
-pub const STDERR_TAIL_LINES: usize = 40;
+pub(crate) const STDERR_TAIL_LINES: usize = 40;
 /// A single line longer than this is cut (the rest is dropped, not kept for the next line).
 const MAX_LINE: usize = 4096;
 /// After a kill, how long the output readers may still drain. A grandchild that inherited the
@@ -59,21 +59,18 @@ const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
 /// One invocation of an external tool. Build it, then [`ToolCommand::run`] it.
 #[derive(Debug, Clone)]
-pub struct ToolCommand {
+pub(crate) struct ToolCommand {
     program: PathBuf,
     args: Vec<OsString>,
     env: BTreeMap<OsString, OsString>,
     timeout: Duration,
-    log_stdout: bool,
 }
 
 /// What a successful run produced.
 #[derive(Debug, Clone)]
-pub struct ToolOutput {
+pub(crate) struct ToolOutput {
     /// Stdout, lossily decoded, at most [`MAX_STDOUT`] bytes.
     pub stdout: String,
-    /// The last [`STDERR_TAIL_LINES`] lines of stderr.
-    pub stderr_tail: String,
 }
 
 /// Why a tool run failed. Every variant names the command (binary + args) so a log line or a
@@ -123,7 +120,7 @@ impl CommandError {
 
 impl ToolCommand {
     /// A command for `program` whose `KUBECONFIG` is `kubeconfig` (the run's isolated file).
-    pub fn new(program: impl Into<PathBuf>, kubeconfig: &Path, timeout: Duration) -> Self {
+    pub(crate) fn new(program: impl Into<PathBuf>, kubeconfig: &Path, timeout: Duration) -> Self {
         let mut env = BTreeMap::new();
         for name in PASSTHROUGH_ENV {
             if let Some(value) = std::env::var_os(name) {
@@ -139,16 +136,15 @@ impl ToolCommand {
             args: Vec::new(),
             env,
             timeout,
-            log_stdout: true,
         }
     }
 
-    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+    pub(crate) fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
         self.args.push(arg.as_ref().to_owned());
         self
     }
 
-    pub fn args<I, S>(mut self, args: I) -> Self
+    pub(crate) fn args<I, S>(mut self, args: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
@@ -160,36 +156,13 @@ impl ToolCommand {
 
     /// Sets one more variable (after the pass-through ones; `KUBECONFIG` cannot be replaced here,
     /// so the isolation holds whatever a caller adds).
-    pub fn env(mut self, name: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn env(mut self, name: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
         if name.as_ref() != "KUBECONFIG" {
             self.env
                 .insert(name.as_ref().to_owned(), value.as_ref().to_owned());
         }
         self
-    }
-
-    /// Keeps stdout out of the logs, for output that may carry credentials (a kubeconfig, a
-    /// token). It is still returned to the caller.
-    pub fn quiet_stdout(mut self) -> Self {
-        self.log_stdout = false;
-        self
-    }
-
-    pub fn program(&self) -> &Path {
-        &self.program
-    }
-
-    pub fn arguments(&self) -> &[OsString] {
-        &self.args
-    }
-
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
-    /// The environment the child gets, exactly.
-    pub fn environment(&self) -> &BTreeMap<OsString, OsString> {
-        &self.env
     }
 
     /// The tool's short name for log fields (`kind`, `istioctl`).
@@ -215,7 +188,7 @@ impl ToolCommand {
 
     /// Runs the command to completion. A non-zero exit, a timeout (the child is killed) or a
     /// failure to start are errors that name the command.
-    pub async fn run(&self) -> Result<ToolOutput, CommandError> {
+    pub(crate) async fn run(&self) -> Result<ToolOutput, CommandError> {
         let command = self.to_string();
         let tool = self.tool_name();
         tracing::info!(%command, "running");
@@ -238,7 +211,7 @@ impl ToolCommand {
                 buf: String::new(),
                 limit: MAX_STDOUT,
             };
-            spawn_reader(out, tool.clone(), Stream::Stdout, self.log_stdout, sink)
+            spawn_reader(out, tool.clone(), Stream::Stdout, true, sink)
         });
         let stderr = child.stderr.take().map(|err| {
             let sink = Sink::Tail(VecDeque::with_capacity(STDERR_TAIL_LINES));
@@ -274,10 +247,7 @@ impl ToolCommand {
                 status,
                 stderr_tail,
             }),
-            Some(_) => Ok(ToolOutput {
-                stdout,
-                stderr_tail,
-            }),
+            Some(_) => Ok(ToolOutput { stdout }),
         }
     }
 }

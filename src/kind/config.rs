@@ -7,12 +7,13 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub const API_VERSION: &str = "kind.x-k8s.io/v1alpha4";
-pub const KIND: &str = "Cluster";
+pub(crate) const API_VERSION: &str = "kind.x-k8s.io/v1alpha4";
+pub(crate) const KIND: &str = "Cluster";
 
 /// Where etcd keeps its data inside the node container: `/tmp` is a tmpfs in kind nodes, so etcd
 /// runs from RAM (istio/istio `prow/config/default.yaml`, "Run etcd in a tmpfs").
-pub const ETCD_DATA_DIR: &str = "/tmp/kind-cluster-etcd";
+#[cfg(test)]
+pub(crate) const ETCD_DATA_DIR: &str = "/tmp/kind-cluster-etcd";
 
 /// The kubeadm patch Istio CI applies, in today's field names.
 ///
@@ -26,7 +27,7 @@ pub const ETCD_DATA_DIR: &str = "/tmp/kind-cluster-etcd";
 ///
 /// Leader election is off because a single control plane has nobody to elect against; it only
 /// costs API calls.
-pub const ISTIO_CI_KUBEADM_PATCH: &str = "\
+pub(crate) const ISTIO_CI_KUBEADM_PATCH: &str = "\
 kind: ClusterConfiguration
 etcd:
   local:
@@ -42,7 +43,7 @@ scheduler:
 /// A kind cluster config.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ClusterConfig {
+pub(crate) struct ClusterConfig {
     pub kind: String,
     pub api_version: String,
     /// The node list; kind's default is one control-plane node.
@@ -54,7 +55,7 @@ pub struct ClusterConfig {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Node {
+pub(crate) struct Node {
     pub role: NodeRole,
     /// The node image. `kind create cluster --image` overrides it for every node; it is set here
     /// too so the config file alone says what ran.
@@ -64,7 +65,7 @@ pub struct Node {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum NodeRole {
+pub(crate) enum NodeRole {
     ControlPlane,
     Worker,
 }
@@ -73,7 +74,7 @@ pub enum NodeRole {
 /// 10.96.0.0/16, kindnet CNI; kind `pkg/apis/config/v1alpha4/default.go`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Networking {
+pub(crate) struct Networking {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_family: Option<IpFamily>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,7 +87,7 @@ pub struct Networking {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum IpFamily {
+pub(crate) enum IpFamily {
     Ipv4,
     Ipv6,
     Dual,
@@ -114,7 +115,7 @@ impl ClusterConfig {
     /// (`MixedProtocolLBService`, `GRPCContainerProbe`) are GA and removed in current
     /// Kubernetes, where naming them stops the API server; its containerd mirror serves images
     /// built in CI, which the harness does not build.
-    pub fn istio_ci(node_image: &str, workers: usize) -> Self {
+    pub(crate) fn istio_ci(node_image: &str, workers: usize) -> Self {
         let node = |role| Node {
             role,
             image: Some(node_image.to_string()),
@@ -133,13 +134,13 @@ impl ClusterConfig {
         }
     }
 
-    pub fn to_yaml(&self) -> Result<String, ConfigError> {
+    pub(crate) fn to_yaml(&self) -> Result<String, ConfigError> {
         serde_saphyr::to_string(self).map_err(ConfigError::Serialize)
     }
 
     /// Writes the config to a new temp file in `dir` (mode 0600, from `tempfile`), removed when
     /// the returned value is dropped.
-    pub fn write_to(&self, dir: &Path) -> Result<ConfigFile, ConfigError> {
+    pub(crate) fn write_to(&self, dir: &Path) -> Result<ConfigFile, ConfigError> {
         let yaml = self.to_yaml()?;
         let write_err = |source| ConfigError::Write {
             dir: dir.display().to_string(),
@@ -158,12 +159,12 @@ impl ClusterConfig {
 
 /// A written kind config; the file is removed on drop.
 #[derive(Debug)]
-pub struct ConfigFile {
+pub(crate) struct ConfigFile {
     file: tempfile::NamedTempFile,
 }
 
 impl ConfigFile {
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.file.path()
     }
 }

@@ -13,7 +13,7 @@
 use std::net::Ipv4Addr;
 
 /// Addresses per cluster (`for i in {0..19}` in `install_metallb`).
-pub const POOL_SIZE: u32 = 20;
+pub(crate) const POOL_SIZE: u32 = 20;
 /// `tail -n 100` in `install_metallb`.
 const TAIL: u32 = 100;
 /// `cidr_to_ips` skips the first 1000 hosts ("likely to be allocated already") when the subnet
@@ -21,12 +21,12 @@ const TAIL: u32 = 100;
 const SKIP: u32 = 1000;
 const LARGE: u32 = 2000;
 
-pub const POOL_NAME: &str = "default-pool";
-pub const L2_NAME: &str = "default-l2";
-pub const NAMESPACE: &str = "metallb-system";
+pub(crate) const POOL_NAME: &str = "default-pool";
+pub(crate) const L2_NAME: &str = "default-l2";
+pub(crate) const NAMESPACE: &str = "metallb-system";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum MetallbError {
+pub(crate) enum MetallbError {
     #[error("{0:?} is not an IPv4 CIDR (a.b.c.d/n)")]
     NotCidr(String),
     #[error("subnet {subnet} is too small for a MetalLB pool of {POOL_SIZE} addresses")]
@@ -35,7 +35,7 @@ pub enum MetallbError {
 
 /// The first and last address of the pool, inclusive; the pool is contiguous.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AddressRange {
+pub(crate) struct AddressRange {
     pub first: Ipv4Addr,
     pub last: Ipv4Addr,
 }
@@ -48,7 +48,7 @@ impl std::fmt::Display for AddressRange {
 }
 
 /// The pool Istio CI would give a cluster on `subnet` (`172.18.0.0/16`).
-pub fn pool_for_subnet(subnet: &str) -> Result<AddressRange, MetallbError> {
+pub(crate) fn pool_for_subnet(subnet: &str) -> Result<AddressRange, MetallbError> {
     let not_cidr = || MetallbError::NotCidr(subnet.to_string());
     let (addr, prefix) = subnet.trim().split_once('/').ok_or_else(not_cidr)?;
     let addr: Ipv4Addr = addr.parse().map_err(|_| not_cidr())?;
@@ -97,7 +97,7 @@ pub fn pool_for_subnet(subnet: &str) -> Result<AddressRange, MetallbError> {
 
 /// The `IPAddressPool` and `L2Advertisement` (metallb.io/v1beta1) for `subnet`, as one YAML
 /// stream to apply after MetalLB's own manifest. Names match Istio CI's.
-pub fn manifest_for_subnet(subnet: &str) -> Result<String, MetallbError> {
+pub(crate) fn manifest_for_subnet(subnet: &str) -> Result<String, MetallbError> {
     let range = pool_for_subnet(subnet)?;
     Ok(format!(
         "\

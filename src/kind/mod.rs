@@ -8,27 +8,27 @@
 //! The nightly CI (`ci/nightly.sh`, `.github/workflows/nightly.yml`) is checked against the
 //! lists below by this module's tests.
 
-pub mod cluster;
-pub mod command;
-pub mod config;
-pub mod istioctl;
-pub mod metallb;
+pub(crate) mod cluster;
+pub(crate) mod command;
+pub(crate) mod config;
+pub(crate) mod istioctl;
+pub(crate) mod metallb;
 #[cfg(test)]
 mod testutil;
 
-pub use cluster::{CreateOptions, Kind, KindCluster, KindError, Origin, Teardown};
-pub use command::{CommandError, ToolCommand, ToolOutput};
-pub use config::{ClusterConfig, ConfigFile};
-pub use istioctl::{Istioctl, IstioctlError};
+pub(crate) use cluster::{CreateOptions, Kind, KindCluster, KindError, Teardown};
+pub(crate) use istioctl::{Istioctl, IstioctlError};
 
 /// Istio minors the nightly workflow runs against, one matrix job each (1.24-1.28). The exact
 /// patch release is the harness's pin for that minor (`provision::pins::ISTIO`), so bumping a pin
 /// needs no CI change. Keep `.github/workflows/nightly.yml` equal to this; a test checks it.
-pub const NIGHTLY_ISTIO_VERSIONS: &[&str] = &["1.24", "1.25", "1.26", "1.27", "1.28"];
+#[cfg(test)]
+pub(crate) const NIGHTLY_ISTIO_VERSIONS: &[&str] = &["1.24", "1.25", "1.26", "1.27", "1.28"];
 
 /// The `harness run scenarios` flags `ci/nightly.sh` passes; a test fails if the script uses
 /// another one, so a renamed flag breaks the build rather than the nightly run.
-pub const NIGHTLY_HARNESS_FLAGS: &[&str] =
+#[cfg(test)]
+pub(crate) const NIGHTLY_HARNESS_FLAGS: &[&str] =
     &["--cluster", "--istio", "--junit", "--json", "--artifacts"];
 
 #[cfg(test)]

@@ -5,14 +5,14 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-pub struct StandIn {
+pub(super) struct StandIn {
     dir: tempfile::TempDir,
     path: PathBuf,
 }
 
 /// One recorded call.
 #[derive(Debug, Clone)]
-pub struct Record {
+pub(super) struct Record {
     pub argv: Vec<String>,
     pub kubeconfig: String,
     /// The contents of the file passed as `--config`, copied before the tool returns (the
@@ -23,7 +23,7 @@ pub struct Record {
 impl StandIn {
     /// A stand-in named `name` (`kind`, `istioctl`) whose body runs after the call is recorded.
     /// `$REC` in the body is the record directory.
-    pub fn new(name: &str, body: &str) -> Self {
+    pub(super) fn new(name: &str, body: &str) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let rec = dir.path().join("rec");
         std::fs::create_dir(&rec).expect("record dir");
@@ -51,22 +51,22 @@ done
         Self { dir, path }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(super) fn path(&self) -> &Path {
         &self.path
     }
 
     /// A scratch directory next to the stand-in (for kubeconfigs, logs).
-    pub fn dir(&self) -> &Path {
+    pub(super) fn dir(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn record_dir(&self) -> PathBuf {
+    pub(super) fn record_dir(&self) -> PathBuf {
         self.dir.path().join("rec")
     }
 }
 
 /// Every call, in order.
-pub fn records(stand_in: &StandIn) -> Vec<Record> {
+pub(super) fn records(stand_in: &StandIn) -> Vec<Record> {
     let rec = stand_in.record_dir();
     let mut out = Vec::new();
     for n in 0.. {
@@ -94,7 +94,7 @@ pub fn records(stand_in: &StandIn) -> Vec<Record> {
 }
 
 /// The only call; panics if there was not exactly one.
-pub fn read_record(stand_in: &StandIn) -> Record {
+pub(super) fn read_record(stand_in: &StandIn) -> Record {
     let mut all = records(stand_in);
     assert_eq!(all.len(), 1, "expected one call, got {all:?}");
     all.remove(0)

@@ -21,7 +21,7 @@ use super::wait::{self, WaitError};
 
 /// The field manager of every apply: `kubectl get -o yaml --show-managed-fields` shows which
 /// fields the harness set.
-pub const FIELD_MANAGER: &str = "harness";
+pub(crate) const FIELD_MANAGER: &str = "harness";
 
 /// How long a CRD of the batch may take to become Established and appear in discovery.
 const CRD_TIMEOUT: Duration = Duration::from_secs(60);
@@ -223,7 +223,7 @@ async fn resolve_after_refresh(
 }
 
 /// Replaces `discovery` with a fresh one.
-pub async fn refresh(client: &Client, discovery: &mut Discovery) -> Result<(), ApplyError> {
+pub(crate) async fn refresh(client: &Client, discovery: &mut Discovery) -> Result<(), ApplyError> {
     *discovery = discover(client).await?;
     Ok(())
 }

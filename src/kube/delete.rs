@@ -87,7 +87,7 @@ pub async fn delete(
 
 /// Deletes the objects of `manifests` (as [`super::apply::apply`] would have placed them) and
 /// waits until they are gone. Kinds the server does not serve have nothing to delete.
-pub async fn delete_manifests(
+pub(crate) async fn delete_manifests(
     client: &Client,
     discovery: &Discovery,
     manifests: impl Into<Manifests<'_>>,

@@ -21,7 +21,7 @@ use super::error::{ApiFailure, error_chain};
 /// Output kept per stream; more is read (so the command never blocks) but dropped, and a batch
 /// that overflows is broken, not counted. 64 MiB holds a batch of 50 responses of 1 MiB with
 /// room to spare and bounds memory against a backend that streams without end.
-pub const MAX_OUTPUT: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_OUTPUT: usize = 64 * 1024 * 1024;
 
 /// The pipe sizes asked of kube-rs (its default is 1 KiB).
 const PIPE: usize = 64 * 1024;
@@ -92,7 +92,7 @@ pub async fn exec_batch(
 /// `v4.channel.k8s.io`, kube-rs can end stdin only by closing the whole WebSocket, and the
 /// output still on its way is lost; a command without stdin keeps the socket open until the
 /// status frame.
-pub async fn exec_command(
+pub(crate) async fn exec_command(
     pods: &Api<Pod>,
     pod: &str,
     container: Option<&str>,

@@ -102,7 +102,7 @@ impl JsonPath {
 }
 
 /// A value as kubectl's jsonpath prints it.
-pub fn text_of(v: &Value) -> String {
+pub(super) fn text_of(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),

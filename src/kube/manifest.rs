@@ -67,7 +67,7 @@ impl Manifests<'_> {
 }
 
 /// Every non-empty document of `text`.
-pub fn parse_yaml(text: &str) -> Result<Vec<Value>, ManifestError> {
+pub(crate) fn parse_yaml(text: &str) -> Result<Vec<Value>, ManifestError> {
     serde_saphyr::from_multiple::<Value>(text)
         .map(|docs| docs.into_iter().filter(|d| !d.is_null()).collect())
         .map_err(|e| ManifestError::Yaml(e.to_string()))

@@ -6,25 +6,29 @@
 //! and namespace and say what to do next; they never include credentials. (Inside the crate
 //! the kube-rs crate is `::kube`; this module is `crate::kube`.)
 
-pub mod apply;
-pub mod delete;
-pub mod error;
-pub mod exec;
-pub mod jsonpath;
-pub mod manifest;
-pub mod object;
+pub(crate) mod apply;
+mod delete;
+pub(crate) mod error;
+pub(crate) mod exec;
+mod jsonpath;
+pub(crate) mod manifest;
+mod object;
 mod poll;
-pub mod portforward;
+pub(crate) mod portforward;
 pub(crate) mod retry;
+/// Public as a module: the integration tests call `versions::kubernetes`, `istio`, `gateway_api`.
 pub mod versions;
+/// Public as a module: the integration tests call `wait::condition`, `rollout`, `pods_ready`, ...
 pub mod wait;
 
-pub use apply::{ApplyError, ApplyFailure, FIELD_MANAGER, apply, discover};
-pub use delete::{DeleteError, delete, delete_manifests, delete_namespace};
-pub use error::ApiFailure;
-pub use exec::{ExecError, ExecOutput, ExitStatus, exec_batch, exec_command};
+pub(crate) use apply::ApplyFailure;
+pub use apply::{ApplyError, apply, discover};
+pub(crate) use delete::delete_manifests;
+pub use delete::{delete, delete_namespace};
+pub(crate) use error::ApiFailure;
+pub use exec::{ExitStatus, exec_batch};
 pub use jsonpath::JsonPath;
-pub use manifest::{ManifestError, Manifests};
-pub use object::{Applied, ObjectRef};
-pub use portforward::{PortForward, PortForwardError, port_forward};
-pub use wait::WaitError;
+pub use object::Applied;
+pub(crate) use object::ObjectRef;
+pub(crate) use portforward::port_forward;
+pub(crate) use wait::WaitError;

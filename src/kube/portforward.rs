@@ -41,22 +41,15 @@ pub enum PortForwardError {
 
 /// A listening local port forwarding to a pod's port; stops when dropped.
 #[derive(Debug)]
-pub struct PortForward {
+pub(crate) struct PortForward {
     local: SocketAddr,
-    pod: String,
-    port: u16,
     task: JoinHandle<()>,
 }
 
 impl PortForward {
     /// The local address (`127.0.0.1:<ephemeral>`) to connect to.
-    pub fn local_addr(&self) -> SocketAddr {
+    pub(crate) fn local_addr(&self) -> SocketAddr {
         self.local
-    }
-
-    /// The pod and port it forwards to.
-    pub fn target(&self) -> (&str, u16) {
-        (&self.pod, self.port)
     }
 }
 
@@ -71,7 +64,7 @@ impl Drop for PortForward {
 /// Listens on `127.0.0.1:0` and forwards each accepted connection to `port` of `pod`.
 /// Checks first that the pod exists and is Running, so a wrong name fails here and not at the
 /// first connection.
-pub async fn port_forward(
+pub(crate) async fn port_forward(
     pods: &Api<Pod>,
     pod: &str,
     port: u16,
@@ -103,12 +96,7 @@ pub async fn port_forward(
     let local = listener.local_addr().map_err(PortForwardError::Listen)?;
     let task = tokio::spawn(accept_loop(listener, pods.clone(), pod.to_string(), port));
     tracing::debug!(%local, pod, port, "port-forward listening");
-    Ok(PortForward {
-        local,
-        pod: pod.to_string(),
-        port,
-        task,
-    })
+    Ok(PortForward { local, task })
 }
 
 async fn accept_loop(listener: TcpListener, pods: Api<Pod>, pod: String, port: u16) {

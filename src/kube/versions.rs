@@ -12,9 +12,9 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use super::error::ApiFailure;
 
 /// Where istiod is looked for.
-pub const ISTIO_NAMESPACE: &str = "istio-system";
+pub(crate) const ISTIO_NAMESPACE: &str = "istio-system";
 /// The Gateway API CRD whose annotations name the installed bundle.
-pub const GATEWAYS_CRD: &str = "gateways.gateway.networking.k8s.io";
+pub(crate) const GATEWAYS_CRD: &str = "gateways.gateway.networking.k8s.io";
 const BUNDLE_ANNOTATION: &str = "gateway.networking.k8s.io/bundle-version";
 const CHANNEL_ANNOTATION: &str = "gateway.networking.k8s.io/channel";
 
@@ -172,7 +172,7 @@ pub async fn istio(client: &Client) -> Result<IstioInstall, VersionError> {
 }
 
 /// The tag of an image reference (`reg:5000/istio/pilot:1.27.1@sha256:...` gives `1.27.1`).
-pub fn image_tag(image: &str) -> Option<&str> {
+pub(crate) fn image_tag(image: &str) -> Option<&str> {
     let no_digest = image.split('@').next()?;
     let last = no_digest.rsplit('/').next()?;
     last.split_once(':').map(|(_, t)| t)

@@ -309,7 +309,7 @@ pub async fn json_path(
 
 /// Waits until `pred` accepts `object` (as JSON); `pred` says what it saw when it does not.
 /// The object not existing yet counts as "not yet".
-pub async fn until(
+pub(crate) async fn until(
     client: &Client,
     object: &ObjectRef,
     what: &str,

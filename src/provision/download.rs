@@ -28,7 +28,7 @@ use super::pins::Platform;
 
 /// How a download is verified. There is deliberately no "unverified" variant.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Checksum {
+pub(crate) enum Checksum {
     /// A sha256 (lowercase hex) pinned in this project.
     Sha256(Cow<'static, str>),
     /// The sha256 is read from the checksum file upstream publishes at `url` (`sha256sum`
@@ -39,7 +39,7 @@ pub enum Checksum {
 
 /// How the downloaded file relates to the file that is cached.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Archive {
+pub(crate) enum Archive {
     /// The download is a `.tar.gz`; the checksum is the archive's, and only the regular-file
     /// entry at `member` (a relative path) is extracted into the cache.
     TarGz { member: String },
@@ -47,7 +47,7 @@ pub enum Archive {
 
 /// One file to download, where it goes in the cache and how it is verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Artifact {
+pub(crate) struct Artifact {
     /// Cache directory name, e.g. `kind`.
     pub name: String,
     /// e.g. `v0.30.0`.
@@ -65,7 +65,7 @@ pub struct Artifact {
 
 impl Artifact {
     /// The directory the file is cached in.
-    pub fn cache_dir(&self, cache: &Path) -> PathBuf {
+    pub(crate) fn cache_dir(&self, cache: &Path) -> PathBuf {
         let platform = self
             .platform
             .map_or_else(|| "any".to_owned(), Platform::dir_name);
@@ -73,7 +73,8 @@ impl Artifact {
     }
 
     /// Where the file is cached.
-    pub fn cache_path(&self, cache: &Path) -> PathBuf {
+    #[cfg(test)]
+    pub(crate) fn cache_path(&self, cache: &Path) -> PathBuf {
         self.cache_dir(cache).join(&self.file_name)
     }
 
@@ -160,15 +161,17 @@ pub enum DownloadError {
 
 /// Whether to draw a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progress {
+pub(crate) enum Progress {
     /// On stderr when stderr is a terminal (not in CI logs or tests).
     Auto,
+    /// Never (the unit tests).
+    #[cfg(test)]
     Hidden,
 }
 
 /// Network settings for a [`Downloader`].
 #[derive(Debug, Clone)]
-pub struct DownloadOptions {
+pub(crate) struct DownloadOptions {
     pub connect_timeout: Duration,
     /// The longest wait for the next bytes of a response; a stalled transfer fails after it
     /// instead of hanging the run (a whole-request timeout would fail slow but live links).
@@ -192,7 +195,7 @@ impl Default for DownloadOptions {
 }
 
 /// `https://host/path` as served by `mirror` (`<mirror>/host/path`); other URLs unchanged.
-pub fn mirrored(mirror: Option<&str>, url: &str) -> String {
+pub(crate) fn mirrored(mirror: Option<&str>, url: &str) -> String {
     match (mirror, url.strip_prefix("https://")) {
         (Some(m), Some(rest)) if !m.is_empty() => format!("{}/{rest}", m.trim_end_matches('/')),
         _ => url.to_string(),
@@ -201,13 +204,13 @@ pub fn mirrored(mirror: Option<&str>, url: &str) -> String {
 
 /// The download cache directory: `$HARNESS_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/istio-gateway-harness`, else `$HOME/.cache/istio-gateway-harness`.
-pub fn default_cache_dir() -> Result<PathBuf, DownloadError> {
+pub(crate) fn default_cache_dir() -> Result<PathBuf, DownloadError> {
     cache_dir_from(|key| std::env::var_os(key)).ok_or(DownloadError::NoCacheDir)
 }
 
 /// [`default_cache_dir`] with the environment passed in, so it can be tested without mutating
 /// the process environment. Empty values count as unset (the XDG spec says so).
-pub fn cache_dir_from(env: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+pub(crate) fn cache_dir_from(env: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
     let get = |key: &str| env(key).filter(|v| !v.is_empty()).map(PathBuf::from);
     get("HARNESS_CACHE_DIR")
         .or_else(|| get("XDG_CACHE_HOME").map(|p| p.join("istio-gateway-harness")))
@@ -216,7 +219,7 @@ pub fn cache_dir_from(env: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf>
 
 /// Downloads artifacts into a cache directory, verifying each one.
 #[derive(Debug, Clone)]
-pub struct Downloader {
+pub(crate) struct Downloader {
     client: reqwest::Client,
     cache_dir: PathBuf,
     progress: Progress,
@@ -226,7 +229,7 @@ pub struct Downloader {
 impl Downloader {
     /// A downloader with [`DownloadOptions::default`] and the mirror from
     /// `$HARNESS_DOWNLOAD_MIRROR`.
-    pub fn new(cache_dir: impl Into<PathBuf>) -> Result<Self, DownloadError> {
+    pub(crate) fn new(cache_dir: impl Into<PathBuf>) -> Result<Self, DownloadError> {
         Self::with_options(
             cache_dir,
             DownloadOptions {
@@ -238,7 +241,7 @@ impl Downloader {
         )
     }
 
-    pub fn with_options(
+    pub(crate) fn with_options(
         cache_dir: impl Into<PathBuf>,
         options: DownloadOptions,
     ) -> Result<Self, DownloadError> {
@@ -256,12 +259,8 @@ impl Downloader {
         })
     }
 
-    pub fn cache_dir(&self) -> &Path {
-        &self.cache_dir
-    }
-
     /// The verified file in the cache, downloading it first unless a verified copy is there.
-    pub async fn fetch(&self, artifact: &Artifact) -> Result<PathBuf, DownloadError> {
+    pub(crate) async fn fetch(&self, artifact: &Artifact) -> Result<PathBuf, DownloadError> {
         let mirrored_artifact;
         let artifact = match self.mirror.as_deref() {
             Some(m) => {
@@ -458,7 +457,7 @@ impl Downloader {
 
 /// Finds the sha256 for `asset` in a checksum file: the line naming it (`<hex>  <name>`,
 /// `<hex> *<name>`, or a path ending in it), else the only bare `<hex>` line.
-pub fn parse_checksum_file(text: &str, asset: &str) -> Option<String> {
+pub(crate) fn parse_checksum_file(text: &str, asset: &str) -> Option<String> {
     let mut hashes = Vec::new();
     for line in text.lines() {
         let mut parts = line.split_whitespace();

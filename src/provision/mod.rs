@@ -8,15 +8,12 @@
 //!
 //! Nothing here talks to a cluster; the kind backend builds on these.
 
-pub mod download;
-pub mod pins;
+pub(crate) mod download;
+pub(crate) mod pins;
 #[cfg(test)]
 pub(crate) mod testkit;
-pub mod tools;
+pub(crate) mod tools;
 
-pub use download::{
-    Archive, Artifact, Checksum, DownloadError, DownloadOptions, Downloader, Progress,
-    default_cache_dir,
-};
-pub use pins::{Arch, IstioPin, KubeMinor, NodeImage, Os, Platform, UnsupportedPlatform};
-pub use tools::{ResolvedTool, ToolError, ToolOrigin, ToolResolver};
+pub(crate) use download::{Artifact, DownloadError, Downloader, default_cache_dir};
+pub(crate) use pins::{IstioPin, KubeMinor, NodeImage, Platform, UnsupportedPlatform};
+pub(crate) use tools::{ToolError, ToolResolver};

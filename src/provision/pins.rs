@@ -15,14 +15,14 @@ use super::download::{Archive, Artifact, Checksum};
 
 /// An operating system the pinned tools are published for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Os {
+pub(crate) enum Os {
     Linux,
     Darwin,
 }
 
 impl Os {
     /// The name in kind's and Gateway API's asset names (`linux`, `darwin`).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Os::Linux => "linux",
             Os::Darwin => "darwin",
@@ -31,7 +31,7 @@ impl Os {
 
     /// The name in Istio's asset names: Istio says `osx` for macOS
     /// (istio/istio `release/downloadIstioCandidate.sh`, `OSEXT="osx"`).
-    pub fn istio_name(self) -> &'static str {
+    pub(crate) fn istio_name(self) -> &'static str {
         match self {
             Os::Linux => "linux",
             Os::Darwin => "osx",
@@ -41,14 +41,14 @@ impl Os {
 
 /// A CPU architecture the pinned tools are published for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Arch {
+pub(crate) enum Arch {
     Amd64,
     Arm64,
 }
 
 impl Arch {
     /// The Go name used in every asset name (`amd64`, `arm64`).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Arch::Amd64 => "amd64",
             Arch::Arm64 => "arm64",
@@ -58,7 +58,7 @@ impl Arch {
 
 /// The platform a binary is downloaded for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Platform {
+pub(crate) struct Platform {
     pub os: Os,
     pub arch: Arch,
 }
@@ -76,12 +76,12 @@ pub struct UnsupportedPlatform {
 
 impl Platform {
     /// The platform this process runs on.
-    pub fn current() -> Result<Self, UnsupportedPlatform> {
+    pub(crate) fn current() -> Result<Self, UnsupportedPlatform> {
         Self::from_rust(std::env::consts::OS, std::env::consts::ARCH)
     }
 
     /// Maps Rust's `std::env::consts::{OS, ARCH}` names to the Go names assets use.
-    pub fn from_rust(os: &str, arch: &str) -> Result<Self, UnsupportedPlatform> {
+    pub(crate) fn from_rust(os: &str, arch: &str) -> Result<Self, UnsupportedPlatform> {
         let unsupported = || UnsupportedPlatform {
             os: os.to_owned(),
             arch: arch.to_owned(),
@@ -100,7 +100,7 @@ impl Platform {
     }
 
     /// The cache directory component, `<os>-<arch>`.
-    pub fn dir_name(self) -> String {
+    pub(crate) fn dir_name(self) -> String {
         format!("{}-{}", self.os.as_str(), self.arch.as_str())
     }
 }
@@ -113,7 +113,7 @@ impl fmt::Display for Platform {
 
 /// A sha256 per platform.
 #[derive(Debug, Clone, Copy)]
-pub struct PlatformSha256 {
+pub(crate) struct PlatformSha256 {
     pub os: Os,
     pub arch: Arch,
     pub sha256: &'static str,
@@ -128,18 +128,18 @@ fn sha_for(table: &[PlatformSha256], platform: Platform) -> Option<&'static str>
 
 /// A Kubernetes minor version, e.g. 1.33.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct KubeMinor {
+pub(crate) struct KubeMinor {
     pub major: u32,
     pub minor: u32,
 }
 
 impl KubeMinor {
-    pub const fn new(major: u32, minor: u32) -> Self {
+    pub(crate) const fn new(major: u32, minor: u32) -> Self {
         Self { major, minor }
     }
 
     /// Parses `1.33`, `v1.33` or `1.33.4` (the patch is ignored).
-    pub fn parse(s: &str) -> Option<Self> {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         let mut parts = s.trim().trim_start_matches('v').split('.');
         let major = parts.next()?.parse().ok()?;
         let minor = parts.next()?.parse().ok()?;
@@ -155,7 +155,7 @@ impl fmt::Display for KubeMinor {
 
 /// The kind binary pinned for provisioning.
 #[derive(Debug, Clone, Copy)]
-pub struct KindPin {
+pub(crate) struct KindPin {
     /// The release tag, e.g. `v0.30.0`.
     pub version: &'static str,
     /// sha256 of `kind-<os>-<arch>` per platform.
@@ -166,7 +166,7 @@ pub struct KindPin {
 /// `kind-<os>-<arch>.sha256sum` (`hack/release/build/cross.sh`: `shasum -a 256 "$f" > "$f".sha256sum`),
 /// as pinned in cert-manager/makefile-modules `modules/tools/00_mod.mk` (commit 99b162a,
 /// "kind=v0.30.0"); linux/amd64 and linux/arm64 also match several independent install scripts.
-pub const KIND: KindPin = KindPin {
+pub(crate) const KIND: KindPin = KindPin {
     version: "v0.30.0",
     binaries: &[
         PlatformSha256 {
@@ -195,18 +195,14 @@ pub const KIND: KindPin = KindPin {
 /// The oldest kind accepted from PATH: node images built for a kind release are only
 /// guaranteed to work with that release or newer (kind release notes, "Images pre-built for
 /// this release"), and the newest images below were built for [`KIND`].
-pub const KIND_MIN_VERSION: &str = KIND.version;
+pub(crate) const KIND_MIN_VERSION: &str = KIND.version;
 
 /// A `kindest/node` image for one Kubernetes minor, pinned by digest.
 #[derive(Debug, Clone, Copy)]
-pub struct NodeImage {
+pub(crate) struct NodeImage {
     pub minor: KubeMinor,
-    /// The full Kubernetes version, e.g. `v1.33.4`.
-    pub kubernetes: &'static str,
     /// `kindest/node:<version>@sha256:<digest>`, as listed in the kind release notes.
     pub image: &'static str,
-    /// The kind release whose notes list this image.
-    pub built_for_kind: &'static str,
 }
 
 /// Node images per Kubernetes minor, newest first.
@@ -216,66 +212,54 @@ pub struct NodeImage {
 /// v0.27.0 release notes (the last release with a 1.29 image). The same digests appear in many
 /// pinned configurations (e.g. the "Pre-built images for Kind v0.30/v0.29/v0.27" tables that
 /// projects copy from the release pages).
-pub const NODE_IMAGES: &[NodeImage] = &[
+pub(crate) const NODE_IMAGES: &[NodeImage] = &[
     NodeImage {
         minor: KubeMinor::new(1, 34),
-        kubernetes: "v1.34.0",
         image: "kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a",
-        built_for_kind: "v0.30.0",
     },
     NodeImage {
         minor: KubeMinor::new(1, 33),
-        kubernetes: "v1.33.4",
         image: "kindest/node:v1.33.4@sha256:25a6018e48dfcaee478f4a59af81157a437f15e6e140bf103f85a2e7cd0cbbf2",
-        built_for_kind: "v0.30.0",
     },
     NodeImage {
         minor: KubeMinor::new(1, 32),
-        kubernetes: "v1.32.8",
         image: "kindest/node:v1.32.8@sha256:abd489f042d2b644e2d033f5c2d900bc707798d075e8186cb65e3f1367a9d5a1",
-        built_for_kind: "v0.30.0",
     },
     NodeImage {
         minor: KubeMinor::new(1, 31),
-        kubernetes: "v1.31.12",
         image: "kindest/node:v1.31.12@sha256:0f5cc49c5e73c0c2bb6e2df56e7df189240d83cf94edfa30946482eb08ec57d2",
-        built_for_kind: "v0.30.0",
     },
     NodeImage {
         minor: KubeMinor::new(1, 30),
-        kubernetes: "v1.30.13",
         image: "kindest/node:v1.30.13@sha256:397209b3d947d154f6641f2d0ce8d473732bd91c87d9575ade99049aa33cd648",
-        built_for_kind: "v0.29.0",
     },
     NodeImage {
         minor: KubeMinor::new(1, 29),
-        kubernetes: "v1.29.14",
         image: "kindest/node:v1.29.14@sha256:8703bd94ee24e51b778d5556ae310c6c0fa67d761fae6379c8e0bb480e6fea29",
-        built_for_kind: "v0.27.0",
     },
 ];
 
 /// The node image for a Kubernetes minor, if one is pinned.
-pub fn node_image(minor: KubeMinor) -> Option<&'static NodeImage> {
+pub(crate) fn node_image(minor: KubeMinor) -> Option<&'static NodeImage> {
     NODE_IMAGES.iter().find(|n| n.minor == minor)
 }
 
 /// An inclusive range of Kubernetes minors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KubeRange {
+pub(crate) struct KubeRange {
     pub min: KubeMinor,
     pub max: KubeMinor,
 }
 
 impl KubeRange {
-    pub fn contains(&self, minor: KubeMinor) -> bool {
+    pub(crate) fn contains(&self, minor: KubeMinor) -> bool {
         self.min <= minor && minor <= self.max
     }
 }
 
 /// One Istio release: its istioctl download and what it is paired with.
 #[derive(Debug, Clone, Copy)]
-pub struct IstioPin {
+pub(crate) struct IstioPin {
     /// The exact patch release, e.g. `1.27.3`.
     pub version: &'static str,
     /// The `sigs.k8s.io/gateway-api` version in this release's go.mod, the CRDs it is built and
@@ -295,7 +279,7 @@ pub struct IstioPin {
 /// that is the archive whose sha256 values are pinned independently: cert-manager/makefile-modules
 /// `modules/tools/00_mod.mk`, which downloads exactly that archive and entry, at the commits
 /// named per entry. The patch chosen per minor is the one that file pinned.
-pub const ISTIO: &[IstioPin] = &[
+pub(crate) const ISTIO: &[IstioPin] = &[
     // makefile-modules e9cbfe7 ("istioctl=1.24.0").
     IstioPin {
         version: "1.24.0",
@@ -454,7 +438,7 @@ pub const ISTIO: &[IstioPin] = &[
 ];
 
 /// The pinned release for an exact Istio version (`1.27.3`) or a minor (`1.27`).
-pub fn istio(version: &str) -> Option<&'static IstioPin> {
+pub(crate) fn istio(version: &str) -> Option<&'static IstioPin> {
     let version = version.trim().trim_start_matches('v');
     ISTIO.iter().find(|p| {
         p.version == version
@@ -466,7 +450,7 @@ pub fn istio(version: &str) -> Option<&'static IstioPin> {
 
 /// The Gateway API `standard-install.yaml` release asset, pinned per version.
 #[derive(Debug, Clone, Copy)]
-pub struct GatewayApiPin {
+pub(crate) struct GatewayApiPin {
     pub version: &'static str,
     pub standard_install_sha256: &'static str,
 }
@@ -476,7 +460,7 @@ pub struct GatewayApiPin {
 /// Each value was also reproduced here by running the tag's own `hack/build-install-yaml.sh`
 /// with the release year. Gateway API publishes no checksum file for these assets, and it has
 /// rewritten a release asset before (v1.4.1, kubespray PR #13006), so only pinned values work.
-pub const GATEWAY_API: &[GatewayApiPin] = &[
+pub(crate) const GATEWAY_API: &[GatewayApiPin] = &[
     GatewayApiPin {
         version: "v1.2.0",
         standard_install_sha256: "38ed055bb25dc580c0366899c0bed9b9e92dfcd1c180a569133f3946026cf102",
@@ -496,13 +480,13 @@ pub const GATEWAY_API: &[GatewayApiPin] = &[
 ];
 
 /// The pinned Gateway API release, if there is one.
-pub fn gateway_api(version: &str) -> Option<&'static GatewayApiPin> {
+pub(crate) fn gateway_api(version: &str) -> Option<&'static GatewayApiPin> {
     GATEWAY_API.iter().find(|p| p.version == version)
 }
 
 /// The MetalLB native (L2, no FRR) manifest at a release tag.
 #[derive(Debug, Clone, Copy)]
-pub struct MetalLbPin {
+pub(crate) struct MetalLbPin {
     pub version: &'static str,
     pub manifest_sha256: &'static str,
     /// The images the manifest deploys, to pre-load into kind nodes.
@@ -512,7 +496,7 @@ pub struct MetalLbPin {
 /// MetalLB v0.15.2: the sha256 of the git blob `config/manifests/metallb-native.yaml` at tag
 /// v0.15.2 of metallb/metallb (raw.githubusercontent.com serves the blob as is), the same value
 /// another project records as that URL's "Upstream SHA-256"; images from that file's `image:`.
-pub const METALLB: MetalLbPin = MetalLbPin {
+pub(crate) const METALLB: MetalLbPin = MetalLbPin {
     version: "v0.15.2",
     manifest_sha256: "a1b04c376fb39c93265f551fe23716a3ae6e09b790edb3bf257d3fc784c35a18",
     images: &[
@@ -522,7 +506,7 @@ pub const METALLB: MetalLbPin = MetalLbPin {
 };
 
 /// The pinned kind binary for a platform.
-pub fn kind_artifact(platform: Platform) -> Artifact {
+pub(crate) fn kind_artifact(platform: Platform) -> Artifact {
     kind_artifact_at(
         "https://github.com/kubernetes-sigs/kind/releases/download",
         KIND.version,
@@ -533,7 +517,7 @@ pub fn kind_artifact(platform: Platform) -> Artifact {
 /// kind `version` from a release mirror at `base` (`<base>/<version>/kind-<os>-<arch>`).
 /// Verified by the pinned sha256 when `version` is [`KIND`]'s, otherwise by the published
 /// `kind-<os>-<arch>.sha256sum` next to it.
-pub fn kind_artifact_at(base: &str, version: &str, platform: Platform) -> Artifact {
+pub(crate) fn kind_artifact_at(base: &str, version: &str, platform: Platform) -> Artifact {
     let asset = format!("kind-{}-{}", platform.os.as_str(), platform.arch.as_str());
     let url = format!("{}/{version}/{asset}", base.trim_end_matches('/'));
     let checksum = match sha_for(KIND.binaries, platform) {
@@ -555,7 +539,7 @@ pub fn kind_artifact_at(base: &str, version: &str, platform: Platform) -> Artifa
 }
 
 /// istioctl `version` for a platform, from the Istio release archive.
-pub fn istioctl_artifact(version: &str, platform: Platform) -> Artifact {
+pub(crate) fn istioctl_artifact(version: &str, platform: Platform) -> Artifact {
     istioctl_artifact_at(
         "https://github.com/istio/istio/releases/download",
         version,
@@ -566,7 +550,7 @@ pub fn istioctl_artifact(version: &str, platform: Platform) -> Artifact {
 /// istioctl `version` from a release mirror at `base`
 /// (`<base>/<v>/istio-<v>-<os>-<arch>.tar.gz`). Verified by the pinned sha256 when the exact
 /// version is in [`ISTIO`], otherwise by Istio's published `<asset>.sha256` next to it.
-pub fn istioctl_artifact_at(base: &str, version: &str, platform: Platform) -> Artifact {
+pub(crate) fn istioctl_artifact_at(base: &str, version: &str, platform: Platform) -> Artifact {
     let version = version.trim().trim_start_matches('v');
     let asset = format!(
         "istio-{version}-{}-{}.tar.gz",
@@ -600,7 +584,7 @@ pub fn istioctl_artifact_at(base: &str, version: &str, platform: Platform) -> Ar
 
 /// Gateway API `standard-install.yaml` for a pinned version, or `None` when the version is not
 /// pinned (upstream publishes no checksum to verify it by).
-pub fn gateway_api_artifact(version: &str) -> Option<Artifact> {
+pub(crate) fn gateway_api_artifact(version: &str) -> Option<Artifact> {
     let pin = gateway_api(version)?;
     Some(Artifact {
         name: "gateway-api".into(),
@@ -618,7 +602,7 @@ pub fn gateway_api_artifact(version: &str) -> Option<Artifact> {
 }
 
 /// The pinned MetalLB native manifest.
-pub fn metallb_artifact() -> Artifact {
+pub(crate) fn metallb_artifact() -> Artifact {
     Artifact {
         name: "metallb".into(),
         version: METALLB.version.into(),
@@ -667,11 +651,12 @@ mod tests {
         for n in NODE_IMAGES {
             let (_, digest) = n.image.split_once("@sha256:").expect("digest");
             all.push(digest);
-            assert!(
-                n.image
-                    .starts_with(&format!("kindest/node:{}@", n.kubernetes))
-            );
-            assert_eq!(KubeMinor::parse(n.kubernetes), Some(n.minor));
+            let tag = n
+                .image
+                .strip_prefix("kindest/node:")
+                .and_then(|t| t.split_once('@'));
+            let (kubernetes, _) = tag.expect("kindest/node:<version>@sha256:<digest>");
+            assert_eq!(KubeMinor::parse(kubernetes), Some(n.minor));
         }
         for s in all {
             assert!(is_sha256(s), "{s}");

@@ -17,7 +17,7 @@ use super::pins::{self, Platform};
 
 /// Where a resolved tool came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ToolOrigin {
+pub(crate) enum ToolOrigin {
     /// Found on the search path.
     Path,
     /// Downloaded (or reused from the download cache).
@@ -26,7 +26,7 @@ pub enum ToolOrigin {
 
 /// A tool ready to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolvedTool {
+pub(crate) struct ResolvedTool {
     pub path: PathBuf,
     /// The version it reports, e.g. `v0.30.0` for kind or `1.27.3` for istioctl.
     pub version: String,
@@ -67,7 +67,7 @@ pub enum ToolError {
 
 /// A semantic version as the tools print it (`v0.30.0`, `0.31.0-alpha.3+abc`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Version {
+pub(crate) struct Version {
     pub major: u64,
     pub minor: u64,
     pub patch: u64,
@@ -77,7 +77,7 @@ pub struct Version {
 
 impl Version {
     /// Parses `[v]MAJOR.MINOR.PATCH[-pre][+build]`.
-    pub fn parse(s: &str) -> Option<Self> {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         let s = s.trim().trim_start_matches('v');
         let core_end = s.find(['-', '+']).unwrap_or(s.len());
         let release = !s[core_end..].starts_with('-');
@@ -94,7 +94,7 @@ impl Version {
 
 /// The version in `kind version` output: `kind v0.30.0 go1.24.6 linux/amd64`
 /// (kind `pkg/cmd/kind/version/version.go`, `DisplayVersion`).
-pub fn parse_kind_version(output: &str) -> Option<&str> {
+pub(crate) fn parse_kind_version(output: &str) -> Option<&str> {
     let mut words = output.split_whitespace();
     while let Some(word) = words.next() {
         if word == "kind" {
@@ -106,7 +106,7 @@ pub fn parse_kind_version(output: &str) -> Option<&str> {
 
 /// The client version in `istioctl version --remote=false --short` output:
 /// `client version: 1.27.3` (istio `pkg/version/cobra.go`, the `short` branch, 1.24-1.28).
-pub fn parse_istioctl_version(output: &str) -> Option<&str> {
+pub(crate) fn parse_istioctl_version(output: &str) -> Option<&str> {
     output.lines().find_map(|line| {
         line.trim()
             .strip_prefix("client version:")
@@ -116,7 +116,7 @@ pub fn parse_istioctl_version(output: &str) -> Option<&str> {
 }
 
 /// The first executable file called `name` in a `PATH`-style list of directories.
-pub fn find_executable(name: &str, search_path: &OsStr) -> Option<PathBuf> {
+pub(crate) fn find_executable(name: &str, search_path: &OsStr) -> Option<PathBuf> {
     std::env::split_paths(search_path)
         .filter(|dir| !dir.as_os_str().is_empty())
         .map(|dir| dir.join(name))
@@ -136,7 +136,7 @@ fn is_executable(path: &Path) -> bool {
 
 /// Runs `program args…` without a shell and returns its stdout. Fails on spawn errors, a
 /// non-zero exit (with the end of stderr), or when it outlives `timeout` (it is then killed).
-pub async fn run_tool(
+pub(crate) async fn run_tool(
     program: &Path,
     args: &[&str],
     timeout: Duration,
@@ -186,7 +186,7 @@ pub async fn run_tool(
 
 /// Resolves tools for one platform, looking in a given search path.
 #[derive(Debug, Clone)]
-pub struct ToolResolver<'a> {
+pub(crate) struct ToolResolver<'a> {
     downloader: &'a Downloader,
     platform: Platform,
     search_path: Option<OsString>,
@@ -195,7 +195,7 @@ pub struct ToolResolver<'a> {
 
 impl<'a> ToolResolver<'a> {
     /// Searches the process's `PATH`.
-    pub fn new(downloader: &'a Downloader, platform: Platform) -> Self {
+    pub(crate) fn new(downloader: &'a Downloader, platform: Platform) -> Self {
         Self {
             downloader,
             platform,
@@ -205,25 +205,20 @@ impl<'a> ToolResolver<'a> {
     }
 
     /// Searches `path` instead of `$PATH` (`None`: look nowhere, always download).
-    pub fn with_search_path(mut self, path: Option<OsString>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn with_search_path(mut self, path: Option<OsString>) -> Self {
         self.search_path = path;
         self
     }
 
-    /// The timeout for each version probe.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
     /// kind from PATH if it is at least [`pins::KIND_MIN_VERSION`], else the pinned download.
-    pub async fn kind(&self) -> Result<ResolvedTool, ToolError> {
+    pub(crate) async fn kind(&self) -> Result<ResolvedTool, ToolError> {
         self.kind_from(pins::KIND_MIN_VERSION, &pins::kind_artifact(self.platform))
             .await
     }
 
     /// kind from PATH if it is at least `min_version`, else `artifact` (e.g. from a mirror).
-    pub async fn kind_from(
+    pub(crate) async fn kind_from(
         &self,
         min_version: &str,
         artifact: &Artifact,
@@ -278,7 +273,7 @@ impl<'a> ToolResolver<'a> {
 
     /// istioctl of exactly `istio_version` (e.g. `1.27.3`): from PATH if that is the version it
     /// reports, else downloaded.
-    pub async fn istioctl(&self, istio_version: &str) -> Result<ResolvedTool, ToolError> {
+    pub(crate) async fn istioctl(&self, istio_version: &str) -> Result<ResolvedTool, ToolError> {
         self.istioctl_from(
             istio_version,
             &pins::istioctl_artifact(istio_version, self.platform),
@@ -287,7 +282,7 @@ impl<'a> ToolResolver<'a> {
     }
 
     /// istioctl of exactly `istio_version`, downloading `artifact` if PATH has another one.
-    pub async fn istioctl_from(
+    pub(crate) async fn istioctl_from(
         &self,
         istio_version: &str,
         artifact: &Artifact,
@@ -407,6 +402,12 @@ mod tests {
             Some("1.27.3")
         );
         assert_eq!(parse_istioctl_version("1.27.3"), None);
+        assert_eq!(
+            parse_istioctl_version("warning: x\nclient version: 1.28-dev\n"),
+            Some("1.28-dev")
+        );
+        assert_eq!(parse_istioctl_version("client version:\n"), None);
+        assert_eq!(parse_istioctl_version(""), None);
     }
 
     #[test]

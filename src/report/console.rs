@@ -55,14 +55,14 @@ pub fn step_line(scenario: &str, step: &StepReport) -> String {
 }
 
 /// `START mesh/route-precedence (4 steps)`
-pub fn scenario_line(scenario: &ScenarioId, steps: usize) -> String {
+pub(crate) fn scenario_line(scenario: &ScenarioId, steps: usize) -> String {
     let unit = if steps == 1 { "step" } else { "steps" };
     format!("START {} ({steps} {unit})", scenario.name)
 }
 
 /// What the run runs against, versions included:
 /// `cluster sim@127.0.0.1:40123 (sim): Kubernetes 1.33, Istio 1.27.9, Gateway API v1.3.0 (experimental); simulator profile default, no deviation`
-pub fn cluster_line(cluster: &ClusterInfo) -> String {
+pub(crate) fn cluster_line(cluster: &ClusterInfo) -> String {
     let v = &cluster.versions;
     let mut line = format!(
         "cluster {} ({}): Kubernetes {}, Istio {}, Gateway API {}",
@@ -87,7 +87,7 @@ pub fn cluster_line(cluster: &ClusterInfo) -> String {
 }
 
 /// `12 steps in 3 scenarios: 11 passed, 1 failed, 0 errors, 0 skipped in 34.2s (exit 1)`
-pub fn summary_line(report: &RunReport) -> String {
+pub(crate) fn summary_line(report: &RunReport) -> String {
     let stats = report.stats();
     let mut line = format!(
         "{} steps in {} scenarios: {stats} in {:.1}s",
@@ -104,7 +104,7 @@ pub fn summary_line(report: &RunReport) -> String {
 
 /// For stderr after a signal: what the run showed before it.
 /// `completed before the interrupt: 5 steps (4 passed, 1 failed, 0 errors, 0 skipped) in 2 scenarios; 25 steps not run`
-pub fn interrupted_line(report: &RunReport) -> String {
+pub(crate) fn interrupted_line(report: &RunReport) -> String {
     let stats = report.stats();
     let started = report
         .scenarios
@@ -124,7 +124,7 @@ pub fn interrupted_line(report: &RunReport) -> String {
 
 /// Where the console's lines go: above the progress bar when there is one (so that the bar
 /// stays at the bottom), else straight to the writer.
-pub enum ConsoleOut {
+pub(crate) enum ConsoleOut {
     Plain(Box<dyn Write + Send>),
     AboveBar(ProgressBar),
 }
@@ -145,18 +145,18 @@ impl ConsoleOut {
 /// The console lines of a run: step lines and the summary to `out`; after a signal, what
 /// completed to `err` as well. A run that could not be made adds nothing here: the caller
 /// prints the error with its causes.
-pub struct ConsoleReporter {
+pub(crate) struct ConsoleReporter {
     out: ConsoleOut,
     err: Box<dyn Write + Send>,
 }
 
 impl ConsoleReporter {
-    pub fn new(out: ConsoleOut, err: Box<dyn Write + Send>) -> Self {
+    pub(crate) fn new(out: ConsoleOut, err: Box<dyn Write + Send>) -> Self {
         Self { out, err }
     }
 
     /// stdout (above `bar` when given) and stderr.
-    pub fn terminal(bar: Option<ProgressBar>) -> Self {
+    pub(crate) fn terminal(bar: Option<ProgressBar>) -> Self {
         let out = match bar {
             Some(b) => ConsoleOut::AboveBar(b),
             None => ConsoleOut::Plain(Box::new(std::io::stdout())),

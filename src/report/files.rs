@@ -5,7 +5,7 @@ use std::path::Path;
 
 /// Writes `text` to `path` through a temporary file in the same directory, renamed over it when
 /// complete, so that a reader (or a run killed mid-write) never leaves half a report.
-pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -17,7 +17,7 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// [`write_atomically`] for secrets (kubeconfigs): the file is 0600 before any byte is in it.
-pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     // tempfile creates its files 0600 on Unix; the rename keeps the mode.
     write_atomically(path, text)?;
     use std::os::unix::fs::PermissionsExt;

@@ -24,7 +24,7 @@ struct Document<'a> {
 /// # Errors
 /// serde_json refused a value (a map key that is not a string, a serializer's own refusal):
 /// the caller reports it, and no empty or partial file is written.
-pub fn to_json(report: &RunReport) -> Result<String, serde_json::Error> {
+pub(crate) fn to_json(report: &RunReport) -> Result<String, serde_json::Error> {
     serde_json::to_string_pretty(&Document {
         stats: report.stats(),
         report,
@@ -32,12 +32,12 @@ pub fn to_json(report: &RunReport) -> Result<String, serde_json::Error> {
 }
 
 /// Writes [`to_json`] to a file (atomically) at the end of the run, however it ended.
-pub struct JsonReporter {
+pub(crate) struct JsonReporter {
     path: PathBuf,
 }
 
 impl JsonReporter {
-    pub fn new(path: PathBuf) -> Self {
+    pub(crate) fn new(path: PathBuf) -> Self {
         Self { path }
     }
 }

@@ -145,7 +145,7 @@ fn status(st: &StepReport) -> TestCaseStatus {
 /// The JUnit document: a testsuite per scenario and a testcase per step; for a run that could
 /// not be made, one suite `harness` with one errored testcase named after the stage that
 /// failed (`cluster-setup`, `input-check`), so that CI shows the cause where it shows tests.
-pub fn to_junit(report: &RunReport) -> Report {
+pub(crate) fn to_junit(report: &RunReport) -> Report {
     let mut junit = Report::new("harness");
     junit.set_time(report.duration);
     if let Some(e) = &report.setup_error {
@@ -182,12 +182,12 @@ pub fn to_junit(report: &RunReport) -> Report {
 }
 
 /// Writes [`to_junit`] to a file (atomically) at the end of the run, however it ended.
-pub struct JunitReporter {
+pub(crate) struct JunitReporter {
     path: PathBuf,
 }
 
 impl JunitReporter {
-    pub fn new(path: PathBuf) -> Self {
+    pub(crate) fn new(path: PathBuf) -> Self {
         Self { path }
     }
 }
@@ -318,12 +318,12 @@ mod tests {
             "{line}"
         );
         assert!(line.contains("transport-errors=2"));
-        let md = crate::report::to_markdown(&r);
+        let md = crate::report::markdown::to_markdown(&r);
         assert!(
             md.contains("| mesh/precedence | vs-takes-over | ❌ fail |"),
             "{md}"
         );
         assert!(md.contains("x\\|y"), "pipes are escaped: {md}");
-        assert!(crate::report::summary_line(&r).ends_with("(exit 1)"));
+        assert!(crate::report::console::summary_line(&r).ends_with("(exit 1)"));
     }
 }

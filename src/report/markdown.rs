@@ -8,7 +8,7 @@ use super::model::{RunReport, StepOutcome};
 use super::reporter::{ReportError, Reporter};
 
 /// A table of scenarios and steps, then the reasons of failures.
-pub fn to_markdown(report: &RunReport) -> String {
+pub(crate) fn to_markdown(report: &RunReport) -> String {
     let stats = report.stats();
     let v = &report.cluster.versions;
     let mut md = format!(
@@ -82,12 +82,12 @@ pub fn to_markdown(report: &RunReport) -> String {
 
 /// Appends [`to_markdown`] to a file at the end of the run, however it ended. Appending, not
 /// replacing: GitHub gives every step of a job the same summary file.
-pub struct MarkdownReporter {
+pub(crate) struct MarkdownReporter {
     path: PathBuf,
 }
 
 impl MarkdownReporter {
-    pub fn new(path: PathBuf) -> Self {
+    pub(crate) fn new(path: PathBuf) -> Self {
         Self { path }
     }
 }

@@ -12,13 +12,13 @@ use super::reporter::{ReportError, Reporter};
 use crate::run::RunEvent;
 
 /// The bar, driven by the run's events.
-pub struct ProgressReporter {
+pub(crate) struct ProgressReporter {
     bar: ProgressBar,
 }
 
 impl ProgressReporter {
     /// A bar when stdout is a terminal, none otherwise.
-    pub fn for_terminal() -> Option<Self> {
+    pub(crate) fn for_terminal() -> Option<Self> {
         std::io::stdout().is_terminal().then(|| {
             let bar = ProgressBar::new(0);
             if let Ok(style) = ProgressStyle::with_template(
@@ -32,7 +32,7 @@ impl ProgressReporter {
     }
 
     /// The bar itself, for the console to print its lines above it.
-    pub fn bar(&self) -> ProgressBar {
+    pub(crate) fn bar(&self) -> ProgressBar {
         self.bar.clone()
     }
 }

@@ -11,14 +11,14 @@ use crate::run::{PlannedScenario, RunEvent, ScenarioId};
 
 /// What a run was asked to do that no event carries: the reports print it on every exit path.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RunSettings {
+pub(crate) struct RunSettings {
     /// The run-wide false-failure budget.
     pub alpha: f64,
 }
 
 /// The events of one run, folded.
 #[derive(Debug)]
-pub struct RunRecord {
+pub(crate) struct RunRecord {
     settings: RunSettings,
     cluster: ClusterInfo,
     started: String,
@@ -41,7 +41,7 @@ struct Seen {
 impl RunRecord {
     /// A record that knows only what the caller knows before the run: its settings, and the
     /// cluster as asked for (`kind` set; the rest arrives with [`RunEvent::RunStarted`]).
-    pub fn new(settings: RunSettings, cluster: ClusterInfo) -> Self {
+    pub(crate) fn new(settings: RunSettings, cluster: ClusterInfo) -> Self {
         Self {
             settings,
             cluster,
@@ -52,7 +52,7 @@ impl RunRecord {
         }
     }
 
-    pub fn event(&mut self, event: &RunEvent) {
+    pub(crate) fn event(&mut self, event: &RunEvent) {
         match event {
             RunEvent::RunPlanned { planned } => self.planned = planned.scenarios.clone(),
             RunEvent::RunStarted { cluster } => self.cluster = cluster.clone(),
@@ -89,7 +89,7 @@ impl RunRecord {
     /// The report of a run a signal stopped: the scenarios that finished as they are; in the
     /// others, the steps that finished as they are and every other step planned or announced
     /// [`StepOutcome::NotRun`], in the planned order.
-    pub fn interrupted(&self, signal: Signal) -> RunReport {
+    pub(crate) fn interrupted(&self, signal: Signal) -> RunReport {
         let reason = format!("not run: the run was interrupted by {signal}");
         let mut scenarios = Vec::new();
         let mut reported = vec![false; self.seen.len()];
@@ -114,7 +114,7 @@ impl RunRecord {
     }
 
     /// The report of a run that could not be made: no scenario, and why.
-    pub fn setup_failed(&self, error: SetupError) -> RunReport {
+    pub(crate) fn setup_failed(&self, error: SetupError) -> RunReport {
         RunReport {
             setup_error: Some(error),
             ..self.report(Vec::new())

@@ -24,7 +24,7 @@ use crate::exit::Signal;
 use crate::run::RunEvent;
 
 /// One output of a run.
-pub trait Reporter: Send {
+pub(crate) trait Reporter: Send {
     /// Something happened; reporters that write at the end ignore it.
     fn event(&mut self, _event: &RunEvent) {}
 
@@ -38,7 +38,7 @@ pub trait Reporter: Send {
 
 /// How a run ended, as its caller saw it.
 #[derive(Debug)]
-pub enum RunEnd {
+pub(crate) enum RunEnd {
     /// The runner returned its report.
     Completed(Box<RunReport>),
     /// A signal stopped the run; the report is built from the events seen until then.
@@ -49,7 +49,7 @@ pub enum RunEnd {
 
 /// A report that could not be written.
 #[derive(Debug, thiserror::Error)]
-pub enum ReportError {
+pub(crate) enum ReportError {
     #[error("failed to write the {what} report {}", path.display())]
     Write {
         what: &'static str,
@@ -75,19 +75,19 @@ pub enum ReportError {
 
 impl ReportError {
     /// Whether the run's exit code must say that a report is missing (2 at least).
-    pub fn is_fatal(&self) -> bool {
+    pub(crate) fn is_fatal(&self) -> bool {
         !matches!(self, ReportError::StepSummary { .. })
     }
 }
 
 /// Every reporter of a run, fed in the order they were added.
-pub struct Reporters {
+pub(crate) struct Reporters {
     record: RunRecord,
     sinks: Vec<Box<dyn Reporter>>,
 }
 
 impl Reporters {
-    pub fn new(record: RunRecord) -> Self {
+    pub(crate) fn new(record: RunRecord) -> Self {
         Self {
             record,
             sinks: Vec::new(),
@@ -96,12 +96,12 @@ impl Reporters {
 
     /// Adds a reporter; add the progress bar before the console, so that the bar is cleared
     /// before the console prints its summary.
-    pub fn add(&mut self, reporter: impl Reporter + 'static) -> &mut Self {
+    pub(crate) fn add(&mut self, reporter: impl Reporter + 'static) -> &mut Self {
         self.sinks.push(Box::new(reporter));
         self
     }
 
-    pub fn event(&mut self, event: &RunEvent) {
+    pub(crate) fn event(&mut self, event: &RunEvent) {
         self.record.event(event);
         for s in &mut self.sinks {
             s.event(event);
@@ -111,7 +111,7 @@ impl Reporters {
     /// Tells every reporter how the run ended, and returns the report they wrote (its
     /// [`RunReport::exit_code`] is the run's) with what could not be written. Every reporter
     /// finishes, whatever the others did.
-    pub fn finish(mut self, end: RunEnd) -> (RunReport, Vec<ReportError>) {
+    pub(crate) fn finish(mut self, end: RunEnd) -> (RunReport, Vec<ReportError>) {
         let report = match end {
             RunEnd::Completed(report) => *report,
             RunEnd::Interrupted(signal) => self.record.interrupted(signal),

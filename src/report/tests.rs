@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::console::ConsoleOut;
+use super::model::Versions;
 use super::*;
 use crate::exit::Signal;
 use crate::run::{Planned, PlannedScenario, RunEvent, ScenarioId};

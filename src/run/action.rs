@@ -13,7 +13,7 @@ use crate::scenario::{Bindings, Change, Manifest, PatchKind, ResourceName, Rollo
 
 /// Why a change did not take effect.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ChangeError {
+pub(super) enum ChangeError {
     /// Admission (a validating webhook, an admission policy) or the API server's validation
     /// (422 Invalid) refused an object: what `expect_apply: {rejected: ...}` is about.
     #[error("the change was rejected: {0}")]

@@ -15,7 +15,7 @@ const ISTIOD_LOG_LINES: i64 = 5000;
 
 /// Writes the failed steps' files and istiod's log; records each step's file in the report.
 /// Best effort: what cannot be written is logged, the run's verdicts do not change.
-pub async fn write(dir: &Path, report: &mut RunReport, client: &kube::Client) {
+pub(super) async fn write(dir: &Path, report: &mut RunReport, client: &kube::Client) {
     let mut any = false;
     for sc in &mut report.scenarios {
         for st in &mut sc.steps {

@@ -12,7 +12,7 @@ use kube::api::{Api, ListParams};
 
 /// The last push each proxy was sent and acked, by proxy id.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SyncState(BTreeMap<String, (String, String)>);
+pub(super) struct SyncState(BTreeMap<String, (String, String)>);
 
 impl SyncState {
     fn from_syncz(doc: &serde_json::Value) -> Self {
@@ -54,7 +54,7 @@ impl SyncState {
 
 /// Why the gate did not open.
 #[derive(Debug, thiserror::Error)]
-pub enum ConvergeError {
+pub(super) enum ConvergeError {
     #[error("cannot read istiod's sync status: {0}")]
     Syncz(String),
     #[error(
@@ -90,7 +90,10 @@ async fn syncz(client: &kube::Client) -> Result<SyncState, ConvergeError> {
 
 /// One of istiod's debug documents (`/debug/<what>` on its monitoring port 15014), through a
 /// port-forward to a running istiod pod.
-pub async fn istiod_debug(client: &kube::Client, what: &str) -> Result<serde_json::Value, String> {
+pub(super) async fn istiod_debug(
+    client: &kube::Client,
+    what: &str,
+) -> Result<serde_json::Value, String> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), "istio-system");
     let list = pods
         .list(&ListParams::default().labels("app=istiod"))
@@ -122,7 +125,10 @@ pub async fn istiod_debug(client: &kube::Client, what: &str) -> Result<serde_jso
 
 /// The Istio and Gateway API configuration istiod holds for `namespace` (its `/debug/configz`,
 /// generated VirtualServices and Gateways included), one object per line, for a post-mortem.
-pub async fn configz_excerpt(client: &kube::Client, namespace: &str) -> Result<String, String> {
+pub(super) async fn configz_excerpt(
+    client: &kube::Client,
+    namespace: &str,
+) -> Result<String, String> {
     let doc = istiod_debug(client, "configz").await?;
     let mut lines = Vec::new();
     for c in doc.as_array().into_iter().flatten() {
@@ -148,7 +154,7 @@ pub async fn configz_excerpt(client: &kube::Client, namespace: &str) -> Result<S
 }
 
 /// istiod's per-proxy sync state (`/debug/syncz`), one proxy per line.
-pub async fn syncz_text(client: &kube::Client) -> Result<String, String> {
+pub(super) async fn syncz_text(client: &kube::Client) -> Result<String, String> {
     let doc = istiod_debug(client, "syncz").await?;
     let state = SyncState::from_syncz(&doc);
     Ok(state
@@ -179,16 +185,16 @@ fn truncate(mut s: String, max: usize) -> String {
 /// (10 s by default, pilot/pkg/features/tuning.go), so a shorter window opens the gate on
 /// configuration no proxy has yet (seen: a 3 s window let a never-propagating change through
 /// on a loaded machine).
-pub const NO_PUSH_QUIET: Duration = Duration::from_secs(11);
+pub(super) const NO_PUSH_QUIET: Duration = Duration::from_secs(11);
 
 /// The sync state before a change.
-pub async fn before(client: &kube::Client) -> Result<SyncState, ConvergeError> {
+pub(super) async fn before(client: &kube::Client) -> Result<SyncState, ConvergeError> {
     syncz(client).await
 }
 
 /// Waits until a push newer than `before` reached every proxy (or, when istiod pushes nothing
 /// for the change within `quiet`, until every proxy is in sync), then settles.
-pub async fn wait(
+pub(super) async fn wait(
     client: &kube::Client,
     before: &SyncState,
     timeout: Duration,

@@ -22,7 +22,8 @@ use crate::report::{RunReport, ScenarioReport, SetupStage, StepOutcome, StepRepo
 use crate::scenario::{IstioVersion, RunId, Scenario, ScenarioPlan, StepPlan};
 use crate::stats::ErrorBudget;
 
-pub use event::{Events, Planned, PlannedScenario, RunEvent, ScenarioId};
+pub use event::Events;
+pub(crate) use event::{Planned, PlannedScenario, RunEvent, ScenarioId};
 
 /// What `harness run` was asked to do.
 #[derive(Debug, Clone)]
@@ -46,10 +47,10 @@ pub struct RunOptions {
 }
 
 /// The label that marks a run's namespaces.
-pub const RUN_LABEL: &str = "harness.io/run";
+pub(crate) const RUN_LABEL: &str = "harness.io/run";
 
 /// Deletes every namespace labelled with `run_label` (what an interrupted run leaves).
-pub async fn remove_run_namespaces(
+pub(crate) async fn remove_run_namespaces(
     client: &kube::Client,
     run_label: &str,
 ) -> Result<usize, String> {
@@ -105,7 +106,7 @@ impl RunError {
 /// (nextest's runner takes a built test list the same way). The CLI makes it first, so that
 /// scenario errors print their diagnostics and end the command before a cluster exists.
 #[derive(Debug)]
-pub struct ScenarioList {
+pub(crate) struct ScenarioList {
     scenarios: Vec<Scenario>,
 }
 
@@ -115,7 +116,7 @@ impl ScenarioList {
     /// # Errors
     /// [`RunError::Scenarios`] with every diagnostic of every file, or
     /// [`RunError::NothingToRun`] when the filter leaves none.
-    pub fn load(paths: &[PathBuf], filter: Option<&str>) -> Result<Self, RunError> {
+    pub(crate) fn load(paths: &[PathBuf], filter: Option<&str>) -> Result<Self, RunError> {
         let mut scenarios = crate::scenario::load(paths).map_err(RunError::Scenarios)?;
         if let Some(f) = filter {
             scenarios.retain(|s| s.name().contains(f));
@@ -127,7 +128,7 @@ impl ScenarioList {
     }
 
     /// Every scenario and step, as the run's events announce them.
-    pub fn planned(&self) -> Planned {
+    pub(crate) fn planned(&self) -> Planned {
         Planned {
             scenarios: self
                 .scenarios
@@ -154,7 +155,7 @@ pub async fn run(options: &RunOptions, events: Events) -> Result<RunReport, RunE
 }
 
 /// Runs the scenarios of `list` (`options.paths` and `options.filter` are not read again).
-pub async fn run_list(
+pub(crate) async fn run_list(
     options: &RunOptions,
     list: ScenarioList,
     events: Events,

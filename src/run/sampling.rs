@@ -33,7 +33,7 @@ pub(super) enum Batch {
 /// endpoint is gone, a reset connection), so such a batch is broken, not counted. Summed
 /// restart counts plus the names of pods not ready, compared before and after each batch.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PodEpoch {
+pub(super) struct PodEpoch {
     pub(super) restarts: u64,
     pub(super) not_ready: Vec<String>,
 }
@@ -75,14 +75,14 @@ const BROKEN_IN_A_ROW: u32 = 8;
 
 /// What a traffic step found.
 #[derive(Debug)]
-pub struct TrafficResult {
+pub(super) struct TrafficResult {
     pub verdict: Verdict,
     pub evidence: Evidence,
 }
 
 /// Why a traffic step reached no verdict, with what it saw on the way.
 #[derive(Debug)]
-pub struct TrafficFailure {
+pub(super) struct TrafficFailure {
     pub reason: String,
     pub evidence: Evidence,
 }
@@ -120,7 +120,7 @@ impl ExampleKind {
 /// What a step saw besides its counts: transport errors (requests and broken batches) and one
 /// example, with a count, of each thing that went other than expected.
 #[derive(Debug, Default)]
-pub struct Evidence {
+pub(super) struct Evidence {
     pub transport_errors: u64,
     examples: BTreeMap<ExampleKind, Example>,
 }
@@ -161,7 +161,7 @@ impl Evidence {
     }
 
     /// The examples, for the step's report.
-    pub fn into_examples(self) -> Vec<Example> {
+    pub(super) fn into_examples(self) -> Vec<Example> {
         self.examples.into_values().collect()
     }
 }

@@ -8,7 +8,7 @@ use crate::report::{ScenarioReport, StepOutcome, StepReport};
 use crate::scenario::{IstioVersion, RunId, Scenario, ScenarioPlan, StepPlan};
 
 /// What every scenario of a run shares.
-pub struct Context {
+pub(super) struct Context {
     pub client: kube::Client,
     pub version: IstioVersion,
     pub keep_on_failure: bool,
@@ -49,7 +49,7 @@ fn report(s: &Scenario, steps: Vec<StepReport>, started: Instant) -> ScenarioRep
 
 /// Runs one scenario and always reports it; namespaces are removed unless kept for a
 /// post-mortem.
-pub async fn run_scenario(
+pub(super) async fn run_scenario(
     ctx: &Context,
     s: &Scenario,
     plan: ScenarioPlan<'_>,

@@ -53,7 +53,7 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(src: SourceFile) -> Self {
+    pub(super) fn new(src: SourceFile) -> Self {
         let dir = src.path.parent().map(PathBuf::from).unwrap_or_default();
         Ctx {
             src,
@@ -73,17 +73,17 @@ impl Ctx {
     }
 
     /// A diagnostic at `loc` in the scenario file.
-    pub fn error(&self, loc: Location, message: impl Into<String>) -> Diagnostic {
+    pub(super) fn error(&self, loc: Location, message: impl Into<String>) -> Diagnostic {
         self.src.error_at(loc, message)
     }
 
     /// Records a diagnostic.
-    pub fn push(&mut self, d: Diagnostic) {
+    pub(super) fn push(&mut self, d: Diagnostic) {
         self.errors.push(d);
     }
 
     /// Records "missing field" at the mapping that lacks it.
-    pub fn missing(&mut self, at: Location, field: &str, help: &str) {
+    pub(super) fn missing(&mut self, at: Location, field: &str, help: &str) {
         let d = self
             .error(at, format!("missing field `{field}`"))
             .help(help);
@@ -91,7 +91,7 @@ impl Ctx {
     }
 
     /// The declared alias `written`, or an error with the near miss.
-    pub fn alias(&mut self, written: &str, at: Location) -> Option<NsAlias> {
+    pub(super) fn alias(&mut self, written: &str, at: Location) -> Option<NsAlias> {
         if self.aliases.iter().any(|a| a == written) {
             return Some(NsAlias(written.to_string()));
         }
@@ -110,7 +110,7 @@ impl Ctx {
     }
 
     /// A templated one-line value from the scenario file (URL, host, path, header value).
-    pub fn template(&mut self, written: &S<String>, what: &str) -> Option<Template> {
+    pub(super) fn template(&mut self, written: &S<String>, what: &str) -> Option<Template> {
         let text = &written.value;
         if let Err((i, message)) = super::values::check_no_control(text, what) {
             let pos = self.src.pos_in_scalar(written.referenced, i, 1);
@@ -133,7 +133,7 @@ impl Ctx {
     }
 
     /// `when: {istio: "..."}` as a range (every version when absent).
-    pub fn when(&mut self, when: Option<&S<RawWhen>>) -> VersionReq {
+    pub(super) fn when(&mut self, when: Option<&S<RawWhen>>) -> VersionReq {
         let Some(w) = when else {
             return VersionReq::any();
         };
@@ -159,7 +159,7 @@ impl Ctx {
     }
 
     /// The manifests of `apply:` or `delete:`, checked.
-    pub fn paths(
+    pub(super) fn paths(
         &mut self,
         paths: &S<RawPaths>,
         usage: Use,

@@ -152,7 +152,7 @@ pub(crate) struct SourceFile {
 }
 
 impl SourceFile {
-    pub fn new(path: &Path, text: String) -> Self {
+    pub(super) fn new(path: &Path, text: String) -> Self {
         SourceFile {
             path: path.to_path_buf(),
             text,
@@ -160,7 +160,7 @@ impl SourceFile {
     }
 
     /// A diagnostic at `pos` (or for the whole file when `pos` is `None`).
-    pub fn error(&self, pos: Option<Pos>, message: impl Into<String>) -> Diagnostic {
+    pub(super) fn error(&self, pos: Option<Pos>, message: impl Into<String>) -> Diagnostic {
         let source_line = pos.and_then(|p| self.line(p.line));
         Diagnostic {
             file: self.path.clone(),
@@ -172,12 +172,12 @@ impl SourceFile {
     }
 
     /// A diagnostic at a serde-saphyr location.
-    pub fn error_at(&self, loc: Location, message: impl Into<String>) -> Diagnostic {
+    pub(super) fn error_at(&self, loc: Location, message: impl Into<String>) -> Diagnostic {
         self.error(Pos::from_location(loc), message)
     }
 
     /// The text of 1-based line `n`, without its line break.
-    pub fn line(&self, n: u32) -> Option<String> {
+    pub(super) fn line(&self, n: u32) -> Option<String> {
         let index = usize::try_from(n).ok()?.checked_sub(1)?;
         self.text
             .split('\n')
@@ -186,7 +186,7 @@ impl SourceFile {
     }
 
     /// The position of byte `offset` (clamped to the text, and to a character boundary).
-    pub fn pos_of_byte(&self, offset: usize) -> Pos {
+    pub(super) fn pos_of_byte(&self, offset: usize) -> Pos {
         let mut offset = offset.min(self.text.len());
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
@@ -203,7 +203,7 @@ impl SourceFile {
 
     /// The position of character `chars` inside a one-line scalar that starts at `start`: one
     /// more column when the scalar is quoted. Escapes before the culprit make it approximate.
-    pub fn pos_in_scalar(&self, start: Location, chars: usize, len: usize) -> Option<Pos> {
+    pub(super) fn pos_in_scalar(&self, start: Location, chars: usize, len: usize) -> Option<Pos> {
         let start = Pos::from_location(start)?;
         let quoted = self
             .line(start.line)
@@ -371,13 +371,13 @@ fn printable(s: &str) -> String {
 
 /// The edit distance between two words (optimal string alignment: insertions, deletions,
 /// substitutions and swaps of neighbours each cost 1), compared without case.
-pub fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     strsim::osa_distance(&a.to_lowercase(), &b.to_lowercase())
 }
 
 /// The candidate closest to `word`, if it is close enough to be a plausible typo: at most a
 /// third of the word's length away (at least 1), and never the whole word.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {

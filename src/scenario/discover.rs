@@ -13,13 +13,13 @@ use super::diagnostics::{Diagnostic, with_suggestion};
 use super::manifest::sibling_names;
 
 /// The file name that makes a directory a scenario.
-pub const SCENARIO_FILE: &str = "scenario.yaml";
+pub(crate) const SCENARIO_FILE: &str = "scenario.yaml";
 
 /// How deep a search goes below a given directory.
 const MAX_DEPTH: usize = 8;
 
 /// The scenario files `paths` name, in order, without duplicates; or why some path names none.
-pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
+pub(crate) fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let mut seen = HashSet::new();

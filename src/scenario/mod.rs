@@ -15,30 +15,29 @@
 //! See [`model`] for what a step does when it runs.
 
 mod build;
-pub mod diagnostics;
+mod diagnostics;
 mod discover;
 mod load;
 mod manifest;
-pub mod model;
-pub mod outcome;
+mod model;
+mod outcome;
 mod raw;
 mod requests;
 mod steps;
-pub mod template;
+mod template;
 mod values;
-pub mod version;
+mod version;
 
 #[cfg(test)]
 mod tests;
 
-pub use diagnostics::{Diagnostic, LoadErrors, Pos, did_you_mean, edit_distance};
-pub use discover::{SCENARIO_FILE, discover};
+pub(crate) use diagnostics::LoadErrors;
 pub use load::{load, parse_scenario};
-pub use model::{
-    Action, Case, Change, Expected, GatewayRef, InvalidRunId, Manifest, Method, Namespace, NsAlias,
-    ObjectRef, Patch, PatchKind, PodRef, Request, ResourceName, Rollout, Route, RunId, Scenario,
-    ScenarioPlan, SetupStep, Step, StepPlan, Timeouts, Tuning, Wait, WorkloadKind,
+pub use model::RunId;
+pub(crate) use model::{
+    Action, Change, Expected, Manifest, NsAlias, PatchKind, ResourceName, Rollout, Route, Scenario,
+    ScenarioPlan, Step, StepPlan, Tuning, Wait, WorkloadKind,
 };
-pub use outcome::{Outcome, Outcomes, TextMatch};
-pub use template::{Bindings, Template, UnboundAlias, Var};
-pub use version::{IstioVersion, VersionError, VersionReq};
+pub(crate) use outcome::Outcomes;
+pub(crate) use template::{Bindings, Template};
+pub(crate) use version::{IstioVersion, VersionError};

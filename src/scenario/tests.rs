@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 
+use super::version::VersionReq;
 use super::*;
 
 fn repo() -> PathBuf {

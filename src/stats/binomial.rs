@@ -6,6 +6,7 @@
 //! of 1e-7 for ties. Tails are summed term by term from the observed count outwards (never as
 //! `1 - cdf` of a number near 1), so p-values of 1e-12 keep their relative precision.
 
+#[cfg(test)]
 use super::error::StatsError;
 use super::special::{Neumaier, dbinom};
 
@@ -13,7 +14,7 @@ use super::special::{Neumaier, dbinom};
 const TIE_TOLERANCE: f64 = 1.0 + 1e-7;
 
 /// `P(K <= k)` for `K ~ Bin(n, p)`; `k < 0` gives 0.
-pub fn cdf(k: i64, n: u64, p: f64) -> f64 {
+pub(super) fn cdf(k: i64, n: u64, p: f64) -> f64 {
     if k < 0 {
         return 0.0;
     }
@@ -32,7 +33,7 @@ pub fn cdf(k: i64, n: u64, p: f64) -> f64 {
 }
 
 /// `P(K > k)` for `K ~ Bin(n, p)` (SciPy's `binom.sf`); `k < 0` gives 1.
-pub fn sf(k: i64, n: u64, p: f64) -> f64 {
+pub(super) fn sf(k: i64, n: u64, p: f64) -> f64 {
     if k < 0 {
         return 1.0;
     }
@@ -52,7 +53,7 @@ pub fn sf(k: i64, n: u64, p: f64) -> f64 {
 }
 
 /// `P(K = k)` for `K ~ Bin(n, p)`.
-pub fn pmf(k: u64, n: u64, p: f64) -> f64 {
+pub(super) fn pmf(k: u64, n: u64, p: f64) -> f64 {
     dbinom(k, n, p)
 }
 
@@ -99,7 +100,8 @@ fn sum_up(k: u64, n: u64, p: f64) -> f64 {
 
 /// The exact two-sided binomial test of "the share of this outcome is `p`", given `successes`
 /// out of `trials`; the p-value is SciPy's `binomtest(successes, trials, p).pvalue`.
-pub fn binomial_test(successes: u64, trials: u64, p: f64) -> Result<f64, StatsError> {
+#[cfg(test)]
+pub(crate) fn binomial_test(successes: u64, trials: u64, p: f64) -> Result<f64, StatsError> {
     if trials == 0 {
         return Err(StatsError::NoObservations);
     }

@@ -30,7 +30,7 @@ pub enum AlphaRequest {
 
 /// The per-assertion alphas, in the order requested.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Allocation {
+pub(crate) struct Allocation {
     /// Alpha for each assertion (0 for deterministic ones).
     pub alphas: Vec<f64>,
     /// The run-wide false-failure rate these alphas guarantee (the sum of the alphas).
@@ -41,7 +41,7 @@ pub struct Allocation {
 
 /// A run-wide false-failure budget.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct ErrorBudget {
+pub(crate) struct ErrorBudget {
     run_alpha: f64,
 }
 
@@ -67,19 +67,14 @@ pub(crate) fn check_alpha(setting: &'static str, alpha: f64) -> Result<f64, Stat
 
 impl ErrorBudget {
     /// A budget of `run_alpha` for the whole run (0 < alpha < 0.5).
-    pub fn new(run_alpha: f64) -> Result<Self, StatsError> {
+    pub(crate) fn new(run_alpha: f64) -> Result<Self, StatsError> {
         Ok(Self {
             run_alpha: check_alpha("run-wide alpha", run_alpha)?,
         })
     }
 
-    /// The run-wide false-failure rate being split.
-    pub fn run_alpha(&self) -> f64 {
-        self.run_alpha
-    }
-
     /// Splits the budget across `requests` (Bonferroni; overrides spent first).
-    pub fn allocate(&self, requests: &[AlphaRequest]) -> Result<Allocation, StatsError> {
+    pub(crate) fn allocate(&self, requests: &[AlphaRequest]) -> Result<Allocation, StatsError> {
         let mut overridden = 0.0;
         let mut overrides = 0_usize;
         let mut shares = 0_usize;

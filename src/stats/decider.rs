@@ -32,7 +32,7 @@ const DETERMINISTIC_CONFIDENCE: f64 = 0.95;
 
 /// Either more responses are needed, or the step is decided.
 #[derive(Debug)]
-pub enum Progress {
+pub(crate) enum Progress {
     Continue(Decider),
     Decided(Box<Verdict>),
 }
@@ -165,7 +165,7 @@ fn plan_p0(plan: &Plan) -> f64 {
 
 /// Runs a [`Plan`]: feed it batches until it returns a [`Verdict`].
 #[derive(Debug, Clone)]
-pub struct Decider {
+pub(crate) struct Decider {
     plan: Arc<Plan>,
     counts: Counts,
     core: Core,
@@ -173,7 +173,7 @@ pub struct Decider {
 
 impl Decider {
     /// Starts running `plan` with nothing observed.
-    pub fn new(plan: &Plan) -> Self {
+    pub(crate) fn new(plan: &Plan) -> Self {
         Self {
             core: Core::new(plan),
             plan: Arc::new(plan.clone()),
@@ -181,24 +181,14 @@ impl Decider {
         }
     }
 
-    /// The plan being run, e.g. for its summary in reports.
-    pub fn plan(&self) -> &Plan {
-        &self.plan
-    }
-
     /// How many responses to send next (at most the policy's batch size).
-    pub fn next_batch(&self) -> u64 {
+    pub(crate) fn next_batch(&self) -> u64 {
         self.core.next_batch(&self.plan)
-    }
-
-    /// Everything observed so far.
-    pub fn counts(&self) -> &Counts {
-        &self.counts
     }
 
     /// Adds one batch of classified responses. Feed exactly [`Decider::next_batch`] responses
     /// (fewer is fine: it asks for the rest); the exact error rates assume that schedule.
-    pub fn observe(mut self, batch: &Counts) -> Progress {
+    pub(crate) fn observe(mut self, batch: &Counts) -> Progress {
         self.counts.merge(batch);
         let positive: Vec<u64> = self
             .plan
@@ -412,7 +402,8 @@ fn summarize(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::{Expectation, StepPolicy, plan, plan_fixed};
+    use crate::stats::plan::plan_fixed;
+    use crate::stats::{Expectation, StepPolicy, plan};
 
     fn run(decider: Decider, mut batch_of: impl FnMut(u64) -> Counts) -> Verdict {
         let mut d = decider;

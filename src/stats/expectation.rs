@@ -8,7 +8,7 @@ use super::error::{StatsError, fmt_share};
 
 /// The class of responses that match no named outcome. Its expected share is always 0, so every
 /// unmatched response is a counter-example.
-pub const UNMATCHED: &str = "unmatched";
+pub(crate) const UNMATCHED: &str = "unmatched";
 
 /// How far the written shares may sum from 1: generous enough for thirds written as `0.33333`,
 /// far below any deviation a test could detect.
@@ -132,23 +132,23 @@ impl Expectation {
 /// Transport errors (refused connections, timeouts) are not outcomes; the runner keeps them
 /// apart and does not count them here.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Counts {
+pub(crate) struct Counts {
     by_class: BTreeMap<String, u64>,
 }
 
 impl Counts {
     /// No responses yet.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Counts one response classed as `class` (use [`UNMATCHED`] for responses matching nothing).
-    pub fn record(&mut self, class: &str) {
+    pub(crate) fn record(&mut self, class: &str) {
         self.add(class, 1);
     }
 
     /// Adds `n` responses classed as `class`.
-    pub fn add(&mut self, class: &str, n: u64) {
+    pub(crate) fn add(&mut self, class: &str, n: u64) {
         if n == 0 {
             return;
         }
@@ -157,34 +157,35 @@ impl Counts {
     }
 
     /// Adds `n` responses that matched no outcome.
-    pub fn add_unmatched(&mut self, n: u64) {
+    #[cfg(test)]
+    pub(crate) fn add_unmatched(&mut self, n: u64) {
         self.add(UNMATCHED, n);
     }
 
     /// Adds every count of `other`.
-    pub fn merge(&mut self, other: &Counts) {
+    pub(crate) fn merge(&mut self, other: &Counts) {
         for (class, n) in &other.by_class {
             self.add(class, *n);
         }
     }
 
     /// Responses counted in `class` (0 if none).
-    pub fn get(&self, class: &str) -> u64 {
+    pub(crate) fn get(&self, class: &str) -> u64 {
         self.by_class.get(class).copied().unwrap_or(0)
     }
 
     /// Responses that matched no outcome.
-    pub fn unmatched(&self) -> u64 {
+    pub(crate) fn unmatched(&self) -> u64 {
         self.get(UNMATCHED)
     }
 
     /// All responses counted.
-    pub fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         self.by_class.values().fold(0, |a, n| a.saturating_add(*n))
     }
 
     /// `(outcome, count)` for every outcome seen at least once, by name.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, u64)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, u64)> {
         self.by_class.iter().map(|(k, v)| (k.as_str(), *v))
     }
 

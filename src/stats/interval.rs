@@ -48,7 +48,7 @@ fn check(successes: u64, trials: u64, confidence: f64) -> Result<(), StatsError>
 }
 
 /// The Wilson score interval (without continuity correction).
-pub fn wilson(successes: u64, trials: u64, confidence: f64) -> Result<Interval, StatsError> {
+pub(crate) fn wilson(successes: u64, trials: u64, confidence: f64) -> Result<Interval, StatsError> {
     check(successes, trials, confidence)?;
     let (k, n) = (successes as f64, trials as f64);
     let z = normal_upper_quantile(0.5 - 0.5 * confidence);
@@ -73,7 +73,7 @@ pub fn wilson(successes: u64, trials: u64, confidence: f64) -> Result<Interval, 
 /// The Clopper-Pearson interval: the shares whose one-sided exact tests at `(1 - confidence)/2`
 /// do not reject the observed count. Solved to full precision (SciPy's default root tolerance is
 /// coarser; the reference data uses a tight one).
-pub fn clopper_pearson(
+pub(crate) fn clopper_pearson(
     successes: u64,
     trials: u64,
     confidence: f64,

@@ -38,17 +38,19 @@
 //!
 //! [`calibration`] checks all of this by simulation and prints the table in the docs.
 
-pub mod binomial;
-pub mod budget;
+mod binomial;
+mod budget;
+/// Public for `benches/stats_calibration.rs`, which runs it and prints the table in
+/// `docs/statistics.md`; nothing else outside this module uses it.
 pub mod calibration;
 mod decider;
 mod error;
 mod expectation;
-pub mod interval;
-pub mod multinomial;
+mod interval;
+mod multinomial;
 mod plan;
 mod policy;
-pub mod sequential;
+mod sequential;
 mod special;
 mod verdict;
 
@@ -57,19 +59,14 @@ mod property_tests;
 #[cfg(test)]
 mod reference_tests;
 
-pub use binomial::binomial_test;
-pub use budget::{Allocation, AlphaRequest, DEFAULT_RUN_ALPHA, ErrorBudget};
-pub use decider::{Decider, Progress};
-pub use error::StatsError;
-pub use expectation::{Counts, Expectation, ExpectedClass, UNMATCHED};
-pub use interval::{Interval, clopper_pearson, wilson};
-pub use multinomial::MultinomialMethod;
-pub use plan::{MAX_LOOKS, Plan, PlanSummary, TRUNCATION_FACTOR, plan, plan_fixed};
-pub use policy::{
+pub use budget::DEFAULT_RUN_ALPHA;
+pub(crate) use budget::{AlphaRequest, ErrorBudget};
+pub(crate) use decider::{Decider, Progress};
+pub(crate) use error::StatsError;
+pub(crate) use expectation::{Counts, Expectation, UNMATCHED};
+pub(crate) use plan::plan;
+pub(crate) use policy::{
     DEFAULT_BATCH_SIZE, DEFAULT_MAX_REQUESTS, DEFAULT_MIN_DEVIATION, DEFAULT_POWER, DesignKind,
     StepPolicy,
 };
-pub use sequential::{LookDecision, SequentialDesign};
-pub use verdict::{
-    ClassEvidence, Decision, LikelihoodRatio, SequentialEvidence, TestUsed, UnitEvidence, Verdict,
-};
+pub(crate) use verdict::Verdict;

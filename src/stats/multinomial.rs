@@ -20,16 +20,16 @@ use super::error::StatsError;
 use super::special::{Neumaier, chi2_sf};
 
 /// Outcome spaces up to this size are enumerated exactly (a few milliseconds).
-pub const EXACT_OUTCOME_LIMIT: f64 = 2.0e6;
+pub(super) const EXACT_OUTCOME_LIMIT: f64 = 2.0e6;
 /// The smallest expected count per outcome for which the chi-square approximation is used.
-pub const MIN_EXPECTED_COUNT: f64 = 5.0;
+pub(super) const MIN_EXPECTED_COUNT: f64 = 5.0;
 
 const TIE_TOLERANCE: f64 = 1.0 + 1e-7;
 
 /// Which goodness-of-fit test decides a sample with three or more outcomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum MultinomialMethod {
+pub(crate) enum MultinomialMethod {
     Exact,
     PearsonChiSquare,
     BonferroniBinomial,
@@ -37,7 +37,7 @@ pub enum MultinomialMethod {
 
 impl MultinomialMethod {
     /// The method's name for reports.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Self::Exact => "exact multinomial test",
             Self::PearsonChiSquare => "Pearson chi-square test",
@@ -48,14 +48,14 @@ impl MultinomialMethod {
 
 /// A chi-square-type statistic and its p-value.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct GoodnessOfFit {
+pub(super) struct GoodnessOfFit {
     pub statistic: f64,
     pub degrees_of_freedom: u32,
     pub p_value: f64,
 }
 
 /// The number of ways `n` responses can fall into `k` outcomes, `C(n + k - 1, k - 1)`.
-pub fn outcome_count(n: u64, k: usize) -> f64 {
+pub(super) fn outcome_count(n: u64, k: usize) -> f64 {
     if k <= 1 {
         return 1.0;
     }
@@ -67,7 +67,7 @@ pub fn outcome_count(n: u64, k: usize) -> f64 {
 
 /// The documented rule: exact when enumerable, chi-square when the counts allow, else
 /// Bonferroni-combined binomial tests. `probs` are the positive expected shares.
-pub fn choose_method(n: u64, probs: &[f64]) -> MultinomialMethod {
+pub(super) fn choose_method(n: u64, probs: &[f64]) -> MultinomialMethod {
     if outcome_count(n, probs.len()) <= EXACT_OUTCOME_LIMIT {
         MultinomialMethod::Exact
     } else if probs.iter().all(|p| n as f64 * p >= MIN_EXPECTED_COUNT) {
@@ -78,7 +78,7 @@ pub fn choose_method(n: u64, probs: &[f64]) -> MultinomialMethod {
 }
 
 /// Tests `counts` against `probs` with the method [`choose_method`] picks.
-pub fn goodness_of_fit(
+pub(super) fn goodness_of_fit(
     counts: &[u64],
     probs: &[f64],
 ) -> Result<(MultinomialMethod, f64), StatsError> {
@@ -122,7 +122,8 @@ fn validate(counts: &[u64], probs: &[f64]) -> Result<u64, StatsError> {
 
 /// The exact multinomial test: the probability, under `probs`, of all outcomes no more likely
 /// than `counts` (ties within a relative 1e-7 count as equal, as in SciPy's binomial test).
-pub fn exact_multinomial_test(counts: &[u64], probs: &[f64]) -> Result<f64, StatsError> {
+#[cfg(test)]
+pub(super) fn exact_multinomial_test(counts: &[u64], probs: &[f64]) -> Result<f64, StatsError> {
     let n = validate(counts, probs)?;
     Ok(exact_p_value(counts, probs, n))
 }
@@ -187,7 +188,7 @@ fn exact_p_value(counts: &[u64], probs: &[f64], n: u64) -> f64 {
 /// The exact test's null distribution for one `n`, sorted once so that each further p-value
 /// is a binary search: what the calibration needs to run the exact test thousands of times.
 #[derive(Debug, Clone)]
-pub struct ExactMultinomialTable {
+pub(super) struct ExactMultinomialTable {
     n: u64,
     terms: Vec<Vec<f64>>,
     sorted_log_probs: Vec<f64>,
@@ -196,7 +197,7 @@ pub struct ExactMultinomialTable {
 
 impl ExactMultinomialTable {
     /// Enumerates and sorts all outcomes of `n` draws under `probs` (O(outcomes log outcomes)).
-    pub fn new(n: u64, probs: &[f64]) -> Self {
+    pub(super) fn new(n: u64, probs: &[f64]) -> Self {
         let terms = log_terms(n, probs);
         let mut all = Vec::new();
         enumerate(n, &terms, &mut |lp| all.push(lp));
@@ -219,7 +220,7 @@ impl ExactMultinomialTable {
 
     /// The exact p-value of `counts`; `None` unless they are one count per outcome summing to
     /// the table's `n`.
-    pub fn p_value(&self, counts: &[u64]) -> Option<f64> {
+    pub(super) fn p_value(&self, counts: &[u64]) -> Option<f64> {
         if counts.len() != self.terms.len() || counts.iter().sum::<u64>() != self.n {
             return None;
         }
@@ -237,7 +238,7 @@ impl ExactMultinomialTable {
     }
 
     /// The exact probability of rejecting at level `alpha` when the true shares are `truth`.
-    pub fn power(&self, alpha: f64, truth: &[f64]) -> f64 {
+    pub(super) fn power(&self, alpha: f64, truth: &[f64]) -> f64 {
         // Outcomes are rejected when their null probability is small enough: find that cutoff.
         let idx = self.cumulative.partition_point(|&c| c <= alpha);
         if idx == 0 {
@@ -261,7 +262,11 @@ impl ExactMultinomialTable {
 }
 
 /// Pearson's chi-square goodness-of-fit test (SciPy's `chisquare`).
-pub fn pearson_chi_square(counts: &[u64], probs: &[f64]) -> Result<GoodnessOfFit, StatsError> {
+#[cfg(test)]
+pub(super) fn pearson_chi_square(
+    counts: &[u64],
+    probs: &[f64],
+) -> Result<GoodnessOfFit, StatsError> {
     let n = validate(counts, probs)?;
     Ok(pearson(counts, probs, n))
 }
@@ -288,7 +293,8 @@ pub(crate) fn pearson(counts: &[u64], probs: &[f64], n: u64) -> GoodnessOfFit {
 
 /// The G-test (likelihood-ratio) of goodness of fit (SciPy's
 /// `power_divergence(..., lambda_="log-likelihood")`).
-pub fn g_test(counts: &[u64], probs: &[f64]) -> Result<GoodnessOfFit, StatsError> {
+#[cfg(test)]
+pub(super) fn g_test(counts: &[u64], probs: &[f64]) -> Result<GoodnessOfFit, StatsError> {
     let n = validate(counts, probs)?;
     let mut stat = 0.0;
     for (&o, &p) in counts.iter().zip(probs) {

@@ -18,27 +18,25 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
-
 use super::binomial::RejectionRegion;
 use super::error::{StatsError, fmt_share};
 use super::expectation::Expectation;
 use super::multinomial::{ExactMultinomialTable, MultinomialMethod, choose_method};
 use super::policy::{DesignKind, StepPolicy};
-use super::sequential::{DesignSummary, SequentialDesign};
+use super::sequential::SequentialDesign;
 use super::special::{chi2_isf, noncentral_chi2_sf, normal_upper_quantile};
 
 /// The sequential design is truncated at this multiple of the fixed design's n: enough room
 /// for early decisions, and a bounded worst case between the hypotheses.
-pub const TRUNCATION_FACTOR: f64 = 1.25;
+pub(crate) const TRUNCATION_FACTOR: f64 = 1.25;
 /// At most this many looks: more looks barely reduce the expected n but cost design time.
-pub const MAX_LOOKS: u64 = 40;
+pub(crate) const MAX_LOOKS: u64 = 40;
 /// Shares are compared with this slack, so `0.3 - 0.1` still counts as a feasible deviation.
 const FEASIBLE_SLACK: f64 = 1e-12;
 
 /// How a step will be decided and how many requests it may take.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub(crate) expectation: Expectation,
     pub(crate) policy: StepPolicy,
     pub(crate) kind: PlanKind,
@@ -75,29 +73,7 @@ pub(crate) struct Unit {
     pub(crate) class: String,
     pub(crate) p0: f64,
     pub(crate) alpha: f64,
-    pub(crate) fixed_n: u64,
     pub(crate) design: Arc<SequentialDesign>,
-}
-
-/// A serialisable account of a plan, for reports.
-#[derive(Debug, Clone, Serialize)]
-pub struct PlanSummary {
-    pub design: DesignKind,
-    /// The test that will decide, in words.
-    pub test: String,
-    pub alpha: f64,
-    pub min_deviation: f64,
-    pub target_power: f64,
-    /// The power actually achieved at the planned deviation (exact where computable).
-    pub power: f64,
-    /// Requests a fixed design sends; the truncation point of a sequential one.
-    pub max_requests: u64,
-    /// What the fixed design at the same error rates sends (for sequential plans, the fixed
-    /// exact binomial test of the most demanding outcome): the yardstick for the savings.
-    pub fixed_requests: u64,
-    /// For sequential designs, the per-outcome tests with their exact operating figures.
-    pub sequential: Vec<DesignSummary>,
-    pub warnings: Vec<String>,
 }
 
 /// The planned deviations of share `p0` by `d` that stay inside [0, 1]; if neither does (a
@@ -290,7 +266,7 @@ fn cap_warning(needed: Option<u64>, policy: &StepPolicy, power: f64) -> String {
 }
 
 /// Plans a step with the design its policy asks for.
-pub fn plan(expectation: &Expectation, policy: &StepPolicy) -> Result<Plan, StatsError> {
+pub(crate) fn plan(expectation: &Expectation, policy: &StepPolicy) -> Result<Plan, StatsError> {
     match policy.design() {
         DesignKind::Fixed => plan_fixed(expectation, policy),
         DesignKind::Sequential => plan_sequential(expectation, policy),
@@ -330,7 +306,10 @@ fn deterministic(expectation: &Expectation, policy: &StepPolicy) -> Plan {
 }
 
 /// Plans a fixed-sample design (whatever the policy's design says).
-pub fn plan_fixed(expectation: &Expectation, policy: &StepPolicy) -> Result<Plan, StatsError> {
+pub(crate) fn plan_fixed(
+    expectation: &Expectation,
+    policy: &StepPolicy,
+) -> Result<Plan, StatsError> {
     check_classes(expectation, policy)?;
     if expectation.is_deterministic() {
         return Ok(deterministic(expectation, policy));
@@ -431,7 +410,6 @@ fn plan_sequential(expectation: &Expectation, policy: &StepPolicy) -> Result<Pla
             class: class.clone(),
             p0: *p0,
             alpha,
-            fixed_n,
             design,
         });
     }
@@ -448,19 +426,9 @@ fn plan_sequential(expectation: &Expectation, policy: &StepPolicy) -> Result<Pla
 }
 
 impl Plan {
-    /// The expectation this plan tests.
-    pub fn expectation(&self) -> &Expectation {
-        &self.expectation
-    }
-
-    /// The policy it was planned from.
-    pub fn policy(&self) -> &StepPolicy {
-        &self.policy
-    }
-
     /// The most requests the step will send (a fixed design sends exactly this many unless a
     /// counter-example ends it early).
-    pub fn max_requests(&self) -> u64 {
+    pub(crate) fn max_requests(&self) -> u64 {
         match &self.kind {
             PlanKind::Deterministic { n }
             | PlanKind::FixedBinomial { n, .. }
@@ -469,19 +437,8 @@ impl Plan {
         }
     }
 
-    /// What a fixed design at the same error rates needs; for sequential plans, the fixed exact
-    /// binomial test of the most demanding outcome (at the same per-outcome alpha).
-    pub fn fixed_requests(&self) -> u64 {
-        match &self.kind {
-            PlanKind::Sequential { units, .. } => {
-                units.iter().map(|u| u.fixed_n).max().unwrap_or(0)
-            }
-            _ => self.max_requests(),
-        }
-    }
-
     /// The power achieved at the planned deviation (the minimum over outcomes and directions).
-    pub fn power(&self) -> f64 {
+    pub(crate) fn power(&self) -> f64 {
         match &self.kind {
             PlanKind::Deterministic { n } => {
                 1.0 - (1.0 - self.policy.min_deviation()).powf(*n as f64)
@@ -497,7 +454,7 @@ impl Plan {
     }
 
     /// The false-failure rate this plan spends (0 for deterministic expectations).
-    pub fn alpha(&self) -> f64 {
+    pub(crate) fn alpha(&self) -> f64 {
         match self.kind {
             PlanKind::Deterministic { .. } => 0.0,
             _ => self.policy.alpha(),
@@ -505,30 +462,21 @@ impl Plan {
     }
 
     /// Requests between looks, for the runner's batching.
-    pub fn batch_size(&self) -> u64 {
+    pub(crate) fn batch_size(&self) -> u64 {
         match &self.kind {
             PlanKind::Sequential { spacing, .. } => *spacing,
             _ => self.policy.batch_size(),
         }
     }
 
-    /// The sequential tests of a sequential plan (one per tested outcome), for reports that
-    /// show boundaries or exact operating characteristics.
-    pub fn sequential_designs(&self) -> impl Iterator<Item = (&str, &SequentialDesign)> {
-        let units: &[Unit] = match &self.kind {
-            PlanKind::Sequential { units, .. } => units,
-            _ => &[],
-        };
-        units.iter().map(|u| (u.class.as_str(), u.design.as_ref()))
-    }
-
     /// Warnings for the report, e.g. a plan capped below the power target.
-    pub fn warnings(&self) -> &[String] {
+    #[cfg(test)]
+    pub(crate) fn warnings(&self) -> &[String] {
         &self.warnings
     }
 
     /// The test that will decide, in words.
-    pub fn test_name(&self) -> String {
+    pub(crate) fn test_name(&self) -> String {
         match &self.kind {
             PlanKind::Deterministic { .. } => "deterministic: any counter-example fails".into(),
             PlanKind::FixedBinomial { .. } => "exact binomial test".into(),
@@ -539,31 +487,6 @@ impl Plan {
             PlanKind::Sequential { .. } => {
                 "sequential binomial test per outcome, Bonferroni-combined".into()
             }
-        }
-    }
-
-    /// A serialisable account of the plan for reports.
-    pub fn summary(&self) -> PlanSummary {
-        let sequential = match &self.kind {
-            PlanKind::Sequential { units, .. } => {
-                units.iter().map(|u| u.design.summary()).collect()
-            }
-            _ => Vec::new(),
-        };
-        PlanSummary {
-            design: match self.kind {
-                PlanKind::Sequential { .. } => DesignKind::Sequential,
-                _ => DesignKind::Fixed,
-            },
-            test: self.test_name(),
-            alpha: self.alpha(),
-            min_deviation: self.policy.min_deviation(),
-            target_power: self.policy.power(),
-            power: self.power(),
-            max_requests: self.max_requests(),
-            fixed_requests: self.fixed_requests(),
-            sequential,
-            warnings: self.warnings.clone(),
         }
     }
 }

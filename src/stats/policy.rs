@@ -30,16 +30,16 @@ pub struct StepPolicy {
 }
 
 /// The default smallest deviation to detect: 0.1 absolute in any outcome's share.
-pub const DEFAULT_MIN_DEVIATION: f64 = 0.1;
+pub(crate) const DEFAULT_MIN_DEVIATION: f64 = 0.1;
 /// The default probability of detecting that deviation.
-pub const DEFAULT_POWER: f64 = 0.99;
+pub(crate) const DEFAULT_POWER: f64 = 0.99;
 /// The default number of requests per exec.
-pub const DEFAULT_BATCH_SIZE: u64 = 50;
+pub(crate) const DEFAULT_BATCH_SIZE: u64 = 50;
 /// The default cap on requests per step.
-pub const DEFAULT_MAX_REQUESTS: u64 = 20_000;
+pub(crate) const DEFAULT_MAX_REQUESTS: u64 = 20_000;
 /// The largest cap a step may set: a million requests is hours of traffic, and planning a
 /// sequential design that long takes seconds.
-pub const MAX_REQUESTS_LIMIT: u64 = 1_000_000;
+pub(super) const MAX_REQUESTS_LIMIT: u64 = 1_000_000;
 
 impl Default for StepPolicy {
     fn default() -> Self {

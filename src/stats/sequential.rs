@@ -65,7 +65,8 @@ struct Look {
 /// The boundaries at one look, for reports: fail at or below `fail_at_most` or at or above
 /// `fail_at_least`, pass inside `pass_between`, continue otherwise.
 #[derive(Debug, Clone, Serialize)]
-pub struct LookBoundary {
+#[cfg(test)]
+pub(crate) struct LookBoundary {
     pub n: u64,
     pub fail_at_most: Option<u64>,
     pub pass_between: Option<(u64, u64)>,
@@ -74,7 +75,7 @@ pub struct LookBoundary {
 
 /// Exact operating characteristics of a design at one true share.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Operating {
+pub(crate) struct Operating {
     pub true_share: f64,
     pub fail_probability: f64,
     pub expected_n: f64,
@@ -82,7 +83,7 @@ pub struct Operating {
 
 /// A sequential test of one outcome's share, ready to be run.
 #[derive(Clone)]
-pub struct SequentialDesign {
+pub(crate) struct SequentialDesign {
     p0: f64,
     alternatives: Vec<f64>,
     alpha: f64,
@@ -105,7 +106,7 @@ impl std::fmt::Debug for SequentialDesign {
 
 /// Why a design came out as it did, for reports.
 #[derive(Debug, Clone, Serialize)]
-pub struct DesignSummary {
+pub(crate) struct DesignSummary {
     pub expected_share: f64,
     pub deviations: Vec<f64>,
     pub alpha: f64,
@@ -573,24 +574,24 @@ impl SequentialDesign {
     }
 
     /// The planned deviations this test is powered against.
-    pub fn alternatives(&self) -> &[f64] {
+    pub(crate) fn alternatives(&self) -> &[f64] {
         &self.alternatives
     }
 
     /// The cumulative request counts at which the test looks.
-    pub fn looks(&self) -> impl Iterator<Item = u64> + '_ {
+    pub(crate) fn looks(&self) -> impl Iterator<Item = u64> + '_ {
         self.looks.iter().map(|l| l.n)
     }
 
     /// The truncation point: the test decides by this many requests at the latest.
-    pub fn max_n(&self) -> u64 {
+    pub(crate) fn max_n(&self) -> u64 {
         self.looks.last().map_or(0, |l| l.n)
     }
 
     /// The decision after `k` of `n` responses fell in the outcome. At a planned look this is
     /// the designed boundary; off the schedule (a runner that over-delivered) it is `Continue`
     /// before the truncation point and the Bayes stopping rule after it.
-    pub fn decide(&self, n: u64, k: u64) -> LookDecision {
+    pub(crate) fn decide(&self, n: u64, k: u64) -> LookDecision {
         let problem_stop = |n: u64, k: u64| {
             let ratio: f64 = self
                 .alternatives
@@ -621,23 +622,24 @@ impl SequentialDesign {
     }
 
     /// The exact false-failure rate and expected requests when the share is as expected.
-    pub fn null(&self) -> Operating {
+    #[cfg(test)]
+    pub(crate) fn null(&self) -> Operating {
         self.null
     }
 
     /// The exact power and expected requests at each planned deviation.
-    pub fn deviations(&self) -> &[Operating] {
+    pub(crate) fn deviations(&self) -> &[Operating] {
         &self.deviations
     }
 
     /// The exact operating characteristics at any true share (e.g. between the hypotheses).
-    pub fn operating_at(&self, p: f64) -> Operating {
+    pub(crate) fn operating_at(&self, p: f64) -> Operating {
         let problem = Problem::new(self.p0, &self.alternatives, self.looks().collect(), 1.0);
         problem.operate(&self.looks, self.lambda_fail, self.lambda_pass, p)
     }
 
     /// The design's exact figures, for reports.
-    pub fn summary(&self) -> DesignSummary {
+    pub(crate) fn summary(&self) -> DesignSummary {
         DesignSummary {
             expected_share: self.p0,
             deviations: self.alternatives.clone(),
@@ -651,7 +653,8 @@ impl SequentialDesign {
     }
 
     /// The boundaries in counts at every look.
-    pub fn boundaries(&self) -> Vec<LookBoundary> {
+    #[cfg(test)]
+    pub(crate) fn boundaries(&self) -> Vec<LookBoundary> {
         self.looks
             .iter()
             .map(|look| {

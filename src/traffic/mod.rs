@@ -4,14 +4,17 @@
 //!
 //! Nothing here knows about scenarios or which cluster it talks to.
 
-pub mod curl;
-pub mod ingress;
-pub mod mesh;
-pub mod request;
-pub mod sample;
+mod curl;
+mod ingress;
+pub(crate) mod mesh;
+mod request;
+mod sample;
 
-pub use curl::{CurlBatch, CurlMode, ParsedBatch, curl_argv_batches, curl_batch, parse_curl_batch};
-pub use ingress::{Fallback, IngressSource, Route};
-pub use mesh::{MeshBatch, MeshSource};
-pub use request::{Request, RequestError, Target};
-pub use sample::{Body, Response, Sample, TransportError, TransportErrorKind};
+pub use curl::{CurlBatch, CurlMode, curl_batch, parse_curl_batch};
+pub use ingress::{Fallback, IngressSource, PROBE_TIMEOUT, Route};
+pub use mesh::MeshSource;
+pub use request::Request;
+pub(crate) use sample::Response;
+#[cfg(test)]
+pub(crate) use sample::{Body, TransportError};
+pub use sample::{Sample, TransportErrorKind};

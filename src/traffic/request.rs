@@ -29,7 +29,7 @@ pub struct Request {
 }
 
 /// The timeout of [`Request::get`] and [`Request::to_host`].
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Request {
     /// `GET url`.

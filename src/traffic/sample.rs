@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 /// Bytes of a body kept for classification and reports; the total size is still counted.
-pub const BODY_KEEP: usize = 64 * 1024;
+pub(super) const BODY_KEEP: usize = 64 * 1024;
 
 /// The result of one request.
 #[derive(Debug, Clone, PartialEq, Eq)]

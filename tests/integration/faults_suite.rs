@@ -17,7 +17,7 @@ use kube_sim::{Faults, SimCluster, SimProfile};
 
 /// The chaos knobs of the comparison.
 #[derive(Debug, Clone, Copy)]
-pub struct Chaos {
+pub(crate) struct Chaos {
     pub error_share: f64,
     pub watch_close_after_ms: u64,
     pub exec_cut_share: f64,
@@ -40,14 +40,14 @@ impl Default for Chaos {
 }
 
 /// The fast profile (pods start fast, servers answer at once) with the run's seed.
-pub fn base_profile(seed: u64) -> SimProfile {
+pub(crate) fn base_profile(seed: u64) -> SimProfile {
     SimProfile {
         seed,
         ..kube_sim::testing::fast_profile()
     }
 }
 
-pub fn chaos_profile(seed: u64, c: &Chaos) -> SimProfile {
+pub(crate) fn chaos_profile(seed: u64, c: &Chaos) -> SimProfile {
     let mut p = base_profile(seed);
     p.chaos.error_share = c.error_share;
     p.chaos.error_codes = vec![429, 500, 503];
@@ -60,7 +60,7 @@ pub fn chaos_profile(seed: u64, c: &Chaos) -> SimProfile {
 
 /// One run of `paths` against a fresh simulated cluster with `profile`, through its
 /// kubeconfig as a real cluster would be used; returns the report and the faults injected.
-pub async fn run_once(
+pub(crate) async fn run_once(
     paths: &[PathBuf],
     profile: SimProfile,
     seed: u64,
@@ -124,7 +124,7 @@ fn outcomes(r: &RunReport) -> BTreeMap<String, (&'static str, String)> {
 
 /// What one seed's pair of runs showed.
 #[derive(Debug, Default, Clone)]
-pub struct Comparison {
+pub(crate) struct Comparison {
     pub steps: usize,
     pub faults: Faults,
     /// `scenario/step: baseline -> chaos (reason)` for every step whose outcome differs.
@@ -139,7 +139,7 @@ pub struct Comparison {
     pub baseline_transport_errors: u64,
 }
 
-pub fn compare(baseline: &RunReport, chaos: &RunReport, faults: Faults) -> Comparison {
+pub(crate) fn compare(baseline: &RunReport, chaos: &RunReport, faults: Faults) -> Comparison {
     let b = outcomes(baseline);
     let c = outcomes(chaos);
     let mut out = Comparison {
@@ -176,7 +176,7 @@ pub fn compare(baseline: &RunReport, chaos: &RunReport, faults: Faults) -> Compa
 }
 
 /// Runs `paths` with seed `seed` without and with chaos and compares the two.
-pub async fn compare_seed(
+pub(crate) async fn compare_seed(
     paths: &[PathBuf],
     seed: u64,
     chaos: &Chaos,

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use harness::kube::{Applied, JsonPath, wait};
-use harness::traffic::ingress::PROBE_TIMEOUT;
+use harness::traffic::PROBE_TIMEOUT;
 use harness::traffic::{Fallback, IngressSource, Request, Route, Sample};
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;

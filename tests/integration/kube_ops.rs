@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use harness::kube::apply::ApplyError;
+use harness::kube::ApplyError;
 use harness::kube::{
     ExitStatus, JsonPath, apply, delete, delete_namespace, exec_batch, versions, wait,
 };

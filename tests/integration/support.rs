@@ -9,21 +9,21 @@ use harness::kube::{Applied, apply, discover};
 use kube::discovery::Discovery;
 use kube_sim::SimProfile;
 use kube_sim::testing::TestCluster;
-pub use kube_sim::testing::{kubectl_dispatcher, skip};
+pub(crate) use kube_sim::testing::{kubectl_dispatcher, skip};
 
 /// The one fast profile (kube_sim::testing::fast_profile) at Istio 1.27.
-pub fn profile() -> SimProfile {
+pub(crate) fn profile() -> SimProfile {
     let mut p = kube_sim::testing::fast_profile();
     p.istio.version = "1.27".parse().unwrap();
     p
 }
 
 /// Longer than the debounce plus the largest per-proxy delay of [`profile`].
-pub const SETTLE: Duration = Duration::from_millis(400);
+pub(crate) const SETTLE: Duration = Duration::from_millis(400);
 
-pub const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
-pub struct Env {
+pub(crate) struct Env {
     /// Kept alive for the test; dropping it stops the cluster.
     pub _sim: TestCluster,
     pub client: kube::Client,
@@ -31,7 +31,7 @@ pub struct Env {
 }
 
 impl Env {
-    pub async fn start(profile: SimProfile) -> Self {
+    pub(crate) async fn start(profile: SimProfile) -> Self {
         let sim = TestCluster::with_profile(profile).await;
         let client = sim.client().await;
         let discovery = discover(&client).await.expect("discovery");
@@ -43,14 +43,14 @@ impl Env {
     }
 
     /// Applies YAML text, panicking with the error's message.
-    pub async fn apply(&mut self, yaml: &str, ns: &str) -> Vec<Applied> {
+    pub(crate) async fn apply(&mut self, yaml: &str, ns: &str) -> Vec<Applied> {
         apply(&self.client, &mut self.discovery, yaml, ns)
             .await
             .unwrap_or_else(|e| panic!("apply failed: {e}"))
     }
 
     /// A namespace, labelled for sidecar injection when `injected`.
-    pub async fn namespace(&mut self, name: &str, injected: bool) {
+    pub(crate) async fn namespace(&mut self, name: &str, injected: bool) {
         let label = if injected {
             "istio-injection: enabled"
         } else {
@@ -69,7 +69,7 @@ impl Env {
     }
 }
 
-pub fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     read(
         &Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/apps")
@@ -77,7 +77,7 @@ pub fn fixture(name: &str) -> String {
     )
 }
 
-pub fn blog(name: &str) -> String {
+pub(crate) fn blog(name: &str) -> String {
     read(
         &Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/data/blog")
@@ -90,7 +90,7 @@ fn read(p: &Path) -> String {
 }
 
 /// Runs a command and requires exit 0; its stdout.
-pub async fn ok(mut cmd: tokio::process::Command) -> String {
+pub(crate) async fn ok(mut cmd: tokio::process::Command) -> String {
     let dbg = format!("{cmd:?}");
     let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
         .await
@@ -106,14 +106,14 @@ pub async fn ok(mut cmd: tokio::process::Command) -> String {
 }
 
 /// The harness binary as a child process, killed when dropped.
-pub fn harness() -> tokio::process::Command {
+pub(crate) fn harness() -> tokio::process::Command {
     let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_harness"));
     c.kill_on_drop(true);
     c
 }
 
 /// `harness sim serve` in its own process, ready to be used as `--cluster current`.
-pub struct ServedSim {
+pub(crate) struct ServedSim {
     /// Killed when dropped.
     pub child: tokio::process::Child,
     /// Holds the kubeconfig and the profile.
@@ -122,7 +122,7 @@ pub struct ServedSim {
 }
 
 /// A kube-rs client from a kubeconfig file.
-pub async fn client_for(kubeconfig: &Path) -> kube::Client {
+pub(crate) async fn client_for(kubeconfig: &Path) -> kube::Client {
     let kc = kube::config::Kubeconfig::read_from(kubeconfig).expect("the kubeconfig reads");
     let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
         .await
@@ -131,7 +131,7 @@ pub async fn client_for(kubeconfig: &Path) -> kube::Client {
 }
 
 /// Starts `harness sim serve` with `profile_yaml` and waits for its ready line.
-pub async fn serve_sim(profile_yaml: &str) -> ServedSim {
+pub(crate) async fn serve_sim(profile_yaml: &str) -> ServedSim {
     use tokio::io::AsyncBufReadExt;
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");

@@ -31,7 +31,7 @@ const HEAD: &[&str] = &["curl", "-q", "-sS"];
 /// The most bytes one run's argv may take in the exec URL's query string: well under the
 /// limits above, and under Linux's 128 KiB for one argument, while a default batch of 50
 /// requests (about 550 bytes each) still fits in one run.
-pub const MAX_ARGV_QUERY: usize = 32 * 1024;
+pub(crate) const MAX_ARGV_QUERY: usize = 32 * 1024;
 
 /// What `arg` adds to the query: `command=<arg>&`, form-urlencoded as kube-rs sends it
 /// (letters, digits, `*-._` as is, space as `+`, any other byte as `%XX`).
@@ -73,7 +73,7 @@ fn encode(opts: Vec<CurlOpt>, index: usize) -> Result<Vec<String>, RequestError>
 
 /// The curl runs for `requests` in argv mode, in order, each with a fresh random delimiter
 /// and within [`MAX_ARGV_QUERY`]; their results, concatenated, are the batch's.
-pub fn curl_argv_batches(requests: &[Request]) -> Result<Vec<CurlBatch>, RequestError> {
+pub(crate) fn curl_argv_batches(requests: &[Request]) -> Result<Vec<CurlBatch>, RequestError> {
     batches(requests, MAX_ARGV_QUERY, || {
         format!("hx{:032x}", rand::random::<u128>())
     })

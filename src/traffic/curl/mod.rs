@@ -34,13 +34,14 @@
 mod argv;
 mod build;
 mod parse;
-pub mod quote;
+pub(super) mod quote;
 #[cfg(test)]
 mod tests;
 
-pub use argv::{MAX_ARGV_QUERY, curl_argv_batches};
+pub(crate) use argv::curl_argv_batches;
 pub use build::curl_batch;
-pub use parse::{ParsedBatch, parse_curl_batch};
+pub(crate) use parse::ParsedBatch;
+pub use parse::parse_curl_batch;
 
 use crate::kube::exec::ExitStatus;
 use crate::kube::versions::Version;

@@ -10,11 +10,11 @@
 //! curl's limit.
 
 /// curl's config line limit (tool_parsecfg.c `MAX_CONFIG_LINE_LENGTH`, 10 MiB).
-pub const MAX_LINE: usize = 10 * 1024 * 1024;
+pub(crate) const MAX_LINE: usize = 10 * 1024 * 1024;
 
 /// A value curl's config file cannot carry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum QuoteError {
+pub(crate) enum QuoteError {
     #[error("it contains a NUL byte, which a curl config file cannot carry")]
     Nul,
     #[error("it makes a config line of {0} bytes, more than curl's limit of 10 MiB")]
@@ -22,7 +22,7 @@ pub enum QuoteError {
 }
 
 /// Appends `option = "value"\n` to `out`.
-pub fn push_line(out: &mut Vec<u8>, option: &str, value: &[u8]) -> Result<(), QuoteError> {
+pub(crate) fn push_line(out: &mut Vec<u8>, option: &str, value: &[u8]) -> Result<(), QuoteError> {
     let start = out.len();
     out.extend_from_slice(option.as_bytes());
     out.extend_from_slice(b" = \"");
@@ -51,7 +51,7 @@ pub fn push_line(out: &mut Vec<u8>, option: &str, value: &[u8]) -> Result<(), Qu
 }
 
 /// Appends a bare `option\n` (a boolean switch, or `next`).
-pub fn push_switch(out: &mut Vec<u8>, option: &str) {
+pub(crate) fn push_switch(out: &mut Vec<u8>, option: &str) {
     out.extend_from_slice(option.as_bytes());
     out.push(b'\n');
 }
