@@ -553,7 +553,7 @@ fn validate_with(test: &str, g: &Generated, envoy: &Path) {
             ..Default::default()
         },
     );
-    let out = Command::new(&envoy)
+    let out = Command::new(envoy)
         .args([
             "--mode",
             "validate",
