@@ -13,7 +13,8 @@
 //! On `sim` there is a second set of trials, `deviation::<deviation>::<scenario>`: each runs a
 //! scenario against a profile that breaks what it covers and passes only if the named step
 //! FAILS (a harness that cannot fail proves nothing), and `deviation::never_propagates` checks
-//! that config which never reaches the proxies ends in a convergence error, not a verdict.
+//! that config which never reaches the proxies ends in a convergence error, not a verdict, as
+//! `deviation::stale_proxy::*` does for one proxy of a scenario run's namespace.
 
 use std::path::{Path, PathBuf};
 
@@ -167,7 +168,79 @@ fn deviation_trials(root: &Path, base_profile: &Path) -> Vec<Trial> {
         })
         .with_kind("deviation"),
     );
+    let root = root.to_path_buf();
+    let profile = format!("{base}\n  deviations: {{stale_proxy: sample/sleep}}\n");
+    trials.push(
+        Trial::test(
+            "deviation::stale_proxy::httproute-shadows-virtualservice",
+            move || stale_proxy_trial(&root, &profile),
+        )
+        .with_kind("deviation"),
+    );
     trials
+}
+
+/// `stale_proxy: sample/sleep` aimed at a scenario run: the run's namespace is
+/// `sample-<run id>`, and the sleep sidecar there never gets the first step's change, so the
+/// step must end in a convergence error naming that proxy, not in a verdict about traffic the
+/// change never reached. The shipped scenario runs as it is, from a copy whose only change is
+/// a 5 s convergence limit (each of its three steps would wait the default 60 s); its
+/// manifests' `../../../fixtures` reach the repository's through a symbolic link.
+fn stale_proxy_trial(root: &Path, profile: &str) -> Result<(), Failed> {
+    const SCENARIO: &str = "scenarios/mesh/httproute-shadows-virtualservice";
+    let err = |e: std::io::Error| Failed::from(e.to_string());
+    let tmp = tempfile::tempdir().map_err(err)?;
+    let dir = root.join(SCENARIO);
+    let copy = tmp.path().join(SCENARIO);
+    std::fs::create_dir_all(&copy).map_err(err)?;
+    std::os::unix::fs::symlink(root.join("fixtures"), tmp.path().join("fixtures")).map_err(err)?;
+    for entry in std::fs::read_dir(&dir).map_err(err)? {
+        let path = entry.map_err(err)?.path();
+        if path.is_file() {
+            let name = path.file_name().unwrap_or_default();
+            std::fs::copy(&path, copy.join(name)).map_err(err)?;
+        }
+    }
+    let file = copy.join("scenario.yaml");
+    let text = std::fs::read_to_string(&file).map_err(err)?;
+    std::fs::write(&file, format!("{text}\ntimeouts: {{converge: 5s}}\n")).map_err(err)?;
+    let report = run_with_profile(file, profile)?;
+    let reason = match find_step(&report, "httproute-routes-to-v1")? {
+        StepOutcome::Error { reason } if reason.contains("did not converge") => reason,
+        other => {
+            return Err(Failed::from(format!(
+                "expected a convergence error, got {other:?}"
+            )));
+        }
+    };
+    // `proxies still STALE: ["sleep-<hash>.sample-<run id>"]`: the sleep proxy of the run's
+    // namespace, and no other.
+    let stale: Vec<&str> = reason
+        .split_once("STALE: [")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(list, _)| list.split(", ").map(|p| p.trim_matches('"')).collect())
+        .unwrap_or_default();
+    let is_sleep = |p: &&str| {
+        p.split_once('.')
+            .is_some_and(|(pod, ns)| pod.starts_with("sleep-") && ns.starts_with("sample-"))
+    };
+    if stale.is_empty() || !stale.iter().all(is_sleep) {
+        return Err(Failed::from(format!(
+            "the convergence error should name the stale sleep proxy alone: {reason}"
+        )));
+    }
+    // No later step gives a verdict about traffic either: the gate still waits for sleep.
+    for st in report.scenarios.iter().flat_map(|s| &s.steps) {
+        if !matches!(&st.outcome, StepOutcome::Error { reason } if reason.contains("did not converge"))
+        {
+            return Err(Failed::from(format!(
+                "step {} should end in a convergence error, got {:?}",
+                st.name, st.outcome
+            )));
+        }
+    }
+    println!("httproute-routes-to-v1: {reason}");
+    Ok(())
 }
 
 fn run_with_profile(file: PathBuf, profile: &str) -> Result<harness::report::RunReport, Failed> {

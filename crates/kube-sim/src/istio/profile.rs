@@ -188,7 +188,9 @@ pub struct Deviations {
     /// the others (0.1 turns 90/10 into 100/0 and 50/50 into 60/40). Default 0.
     pub weight_skew: f64,
     /// One proxy that never receives configuration after its first push, as `namespace/pod-name-prefix`
-    /// (e.g. `sample/sleep`). Default none.
+    /// (e.g. `sample/sleep`). The namespace also matches the namespaces of a harness scenario run
+    /// that uses it as an alias, `<namespace>-<run id>` (see [`IstioProfile::is_stale_proxy`]).
+    /// Default none.
     pub stale_proxy: Option<String>,
 }
 
@@ -296,7 +298,13 @@ impl IstioProfile {
         }
     }
 
-    /// Whether the proxy `<pod>.<namespace>` is the profile's stale proxy.
+    /// Whether the proxy `<pod>.<namespace>` is the profile's stale proxy: its pod name starts
+    /// with the prefix, and its namespace is the one named or that name as a scenario alias,
+    /// `<alias>-<run id>`. A harness run names each namespace of a scenario run from its alias
+    /// plus a fresh random run id (`harness::scenario::RunId::random`: six lower-case letters
+    /// and digits), so an exact match alone would never hit a scenario's namespace (`sample/sleep`
+    /// applied to 0 of 7 runs). Only that suffix form counts, so `sample` matches `sample-x7k2qp`
+    /// but not `sample-ingress` (or `sample-ingress-x7k2qp`, the run namespace of another alias).
     pub(crate) fn is_stale_proxy(&self, namespace: &str, pod_name: &str) -> bool {
         match self
             .deviations
@@ -304,10 +312,28 @@ impl IstioProfile {
             .as_deref()
             .and_then(|s| s.split_once('/'))
         {
-            Some((ns, prefix)) => ns == namespace && pod_name.starts_with(prefix),
+            Some((ns, prefix)) => {
+                let run_suffix = || {
+                    namespace
+                        .strip_prefix(ns)
+                        .and_then(|rest| rest.strip_prefix('-'))
+                        .is_some_and(is_run_id)
+                };
+                (namespace == ns || run_suffix()) && pod_name.starts_with(prefix)
+            }
             None => false,
         }
     }
+}
+
+/// The length of the run ids the harness draws for each scenario run (`RunId::random`).
+const RUN_ID_LEN: usize = 6;
+
+/// Whether `s` has the form of a harness run id: six lower-case ASCII letters and digits.
+fn is_run_id(s: &str) -> bool {
+    s.len() == RUN_ID_LEN
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -350,6 +376,31 @@ mod tests {
         assert!(!p.is_stale_proxy("sample", "helloworld-v1-1"));
         let mut rng = rand::rng();
         assert_eq!(p.propagation.delivery_delay(&mut rng), None);
+    }
+
+    #[test]
+    fn stale_proxy_matches_the_namespace_or_its_run_namespaces() {
+        let p = IstioProfile::from_yaml("deviations: {stale_proxy: sample/sleep}").unwrap();
+        // The namespace as named.
+        assert!(p.is_stale_proxy("sample", "sleep-78ff5975c6-gv888"));
+        // A scenario run's namespace for the alias `sample`: `sample-<run id>`.
+        assert!(p.is_stale_proxy("sample-x7k2qp", "sleep-78ff5975c6-gv888"));
+        assert!(p.is_stale_proxy("sample-000000", "sleep"));
+        // Not another alias that starts with the same name, nor its run namespace, nor a
+        // suffix that is not a run id.
+        assert!(!p.is_stale_proxy("sample-ingress", "sleep-1"));
+        assert!(!p.is_stale_proxy("sample-ingress-x7k2qp", "sleep-1"));
+        assert!(!p.is_stale_proxy("samplex7k2qp", "sleep-1"));
+        assert!(!p.is_stale_proxy("sample-X7K2QP", "sleep-1"));
+        assert!(!p.is_stale_proxy("sample-", "sleep-1"));
+        assert!(!p.is_stale_proxy("other-x7k2qp", "sleep-1"));
+        assert!(!p.is_stale_proxy("samp", "sleep-1"));
+        // The pod name is a prefix match.
+        assert!(!p.is_stale_proxy("sample-x7k2qp", "helloworld-v1-1"));
+        assert!(!p.is_stale_proxy("sample-x7k2qp", "notsleep-1"));
+        // No deviation: nothing is stale.
+        let none = IstioProfile::default();
+        assert!(!none.is_stale_proxy("sample", "sleep-1"));
     }
 
     #[test]
