@@ -111,6 +111,19 @@ pub enum ClusterError {
     InstallFailed(#[source] Box<crate::install::InstallError>),
 }
 
+impl ClusterError {
+    /// Whether the user's input is at fault (a simulator profile that does not parse, an Istio
+    /// or Kubernetes version that is not pinned), not the cluster: reported as bad input.
+    pub(crate) fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            ClusterError::Profile(_)
+                | ClusterError::UnsupportedIstio { .. }
+                | ClusterError::UnsupportedKubernetes { .. }
+        )
+    }
+}
+
 /// A connected cluster: a client, a kubeconfig path for tools that need one (kubectl in
 /// diagnostics), and what the report says about it. Dropping it stops a simulated cluster and
 /// removes a temporary kubeconfig.

@@ -78,8 +78,12 @@ pub(crate) async fn remove_run_namespaces(
 pub enum RunError {
     #[error("{0}")]
     Scenarios(crate::scenario::LoadErrors),
+    /// Input the cluster set-up refused (a bad simulator profile, an unpinned version): said
+    /// as itself, with its file and field, not as a cluster that could not be reached.
+    #[error(transparent)]
+    ClusterInput(crate::cluster::ClusterError),
     #[error("failed to reach the cluster")]
-    Cluster(#[from] crate::cluster::ClusterError),
+    Cluster(crate::cluster::ClusterError),
     #[error(
         "failed to detect the Istio version: {0} (is Istio installed? the run needs istiod in istio-system)"
     )]
@@ -90,13 +94,24 @@ pub enum RunError {
     NothingToRun(String),
 }
 
+impl From<crate::cluster::ClusterError> for RunError {
+    fn from(e: crate::cluster::ClusterError) -> Self {
+        if e.is_bad_input() {
+            RunError::ClusterInput(e)
+        } else {
+            RunError::Cluster(e)
+        }
+    }
+}
+
 impl RunError {
     /// Where the run stopped: before any cluster was made, or while making or reading it.
     pub fn stage(&self) -> SetupStage {
         match self {
-            RunError::Scenarios(_) | RunError::Budget(_) | RunError::NothingToRun(_) => {
-                SetupStage::InputCheck
-            }
+            RunError::Scenarios(_)
+            | RunError::Budget(_)
+            | RunError::NothingToRun(_)
+            | RunError::ClusterInput(_) => SetupStage::InputCheck,
             RunError::Cluster(_) | RunError::IstioVersion(_) => SetupStage::ClusterSetup,
         }
     }
@@ -342,5 +357,21 @@ mod tests {
         let none = ScenarioList::load(&shipped(), Some("no-such-scenario")).unwrap_err();
         assert!(matches!(none, RunError::NothingToRun(_)), "{none}");
         assert_eq!(none.stage(), SetupStage::InputCheck);
+    }
+
+    /// A simulator profile that does not parse is the user's input at fault: reported as the
+    /// profile's error (file, line, field) at the input check, not as an unreachable cluster.
+    #[tokio::test]
+    async fn a_bad_simulator_profile_is_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let profile = dir.path().join("profile.yaml");
+        std::fs::write(&profile, "pods: {start_delay_ms: -5}\n").unwrap();
+        let mut spec = ClusterSpec::new(crate::cluster::ClusterKind::Sim);
+        spec.sim_profile = Some(profile);
+        let e = RunError::from(ClusterHandle::connect(&spec).await.err().expect("refused"));
+        assert_eq!(e.stage(), SetupStage::InputCheck);
+        let text = e.to_string();
+        assert!(text.starts_with("invalid simulator profile"), "{text}");
+        assert!(text.contains("profile.yaml"), "{text}");
     }
 }
