@@ -83,7 +83,7 @@ pub enum RunError {
     #[error(transparent)]
     ClusterInput(crate::cluster::ClusterError),
     #[error("failed to reach the cluster")]
-    Cluster(crate::cluster::ClusterError),
+    Cluster(#[source] crate::cluster::ClusterError),
     #[error(
         "failed to detect the Istio version: {0} (is Istio installed? the run needs istiod in istio-system)"
     )]
