@@ -97,7 +97,7 @@ mod validation;
 mod version;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub(crate) use configz::configz;
 pub use crds::GatewayApiChannel;

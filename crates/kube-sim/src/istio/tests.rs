@@ -20,7 +20,8 @@ fn pod(ns: &str, name: &str, labels: Value, sidecar: bool, ip: &str) -> Value {
         "status": {"podIP": ip, "conditions": [{"type": "Ready", "status": "True"}]}})
 }
 
-const MESH: &str = r#"
+/// The blog's sample namespace and Services, shared with the xDS generator's tests.
+pub(crate) const MESH: &str = r#"
 apiVersion: v1
 kind: Namespace
 metadata: {name: sample, labels: {istio-injection: enabled}}

@@ -26,31 +26,7 @@ use super::bootstrap::{StaticOptions, encode, static_bootstrap};
 use super::route::FAULT_FILTER;
 use super::{Generated, ProxyId, generate};
 
-const MESH: &str = r#"
-apiVersion: v1
-kind: Namespace
-metadata: {name: sample, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: helloworld, namespace: sample, labels: {app: helloworld, service: helloworld}}
-spec: {clusterIP: 10.96.0.10, selector: {app: helloworld}, ports: [{name: http, port: 5000}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: helloworld-v1, namespace: sample}
-spec: {clusterIP: 10.96.0.11, selector: {app: helloworld, version: v1}, ports: [{name: http, port: 5000}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: helloworld-v2, namespace: sample}
-spec: {clusterIP: 10.96.0.12, selector: {app: helloworld, version: v2}, ports: [{name: http, port: 5000}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: sleep, namespace: sample}
-spec: {clusterIP: 10.96.0.13, selector: {app: sleep}, ports: [{name: http, port: 80}]}
-"#;
+use crate::istio::tests::MESH;
 
 /// The blog's fault-vs.yaml.
 const FAULT_VS: &str = r#"
