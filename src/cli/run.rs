@@ -73,11 +73,13 @@ pub(super) struct KindArgs {
     /// The kind cluster's name.
     #[arg(long, default_value = crate::kind::cluster::DEFAULT_CLUSTER_NAME)]
     kind_name: String,
-    /// The Istio release to install: a pinned minor (1.24-1.28) or exact version (1.27.3).
-    #[arg(long, default_value = crate::cluster::kind::DEFAULT_ISTIO)]
-    istio: String,
+    /// The Istio release to install: a pinned minor (1.24-1.28) or exact version (1.27.3);
+    /// default 1.27. With `--cluster sim`: the release the simulated istiod plays (instead of
+    /// the profile's).
+    #[arg(long)]
+    istio: Option<String>,
     /// The Kubernetes minor of the kind node image (default: the newest pinned one the Istio
-    /// release supports).
+    /// release supports). With `--cluster sim`: the minor the simulated API server reports.
     #[arg(long)]
     kubernetes: Option<String>,
     /// Run on an existing kind cluster of that name (never deleted by the run).
@@ -99,10 +101,21 @@ pub(super) enum LoadBalancerArg {
 }
 
 impl KindArgs {
+    /// The versions named on the command line, as written.
+    pub(super) fn requested(&self) -> crate::cluster::RequestedVersions {
+        crate::cluster::RequestedVersions {
+            istio: self.istio.clone(),
+            kubernetes: self.kubernetes.clone(),
+        }
+    }
+
     pub(super) fn spec(&self, keep: bool) -> KindSpec {
         KindSpec {
             name: self.kind_name.clone(),
-            istio: self.istio.clone(),
+            istio: self
+                .istio
+                .clone()
+                .unwrap_or_else(|| crate::cluster::kind::DEFAULT_ISTIO.to_string()),
             kubernetes: self.kubernetes.clone(),
             reuse: self.reuse,
             keep,
@@ -124,6 +137,7 @@ pub(super) async fn run(args: RunArgs) -> u8 {
             context: args.context,
             kind_spec: args.kind.spec(args.keep_cluster),
             install: args.install,
+            requested: args.kind.requested(),
         },
         artifacts: args.artifacts,
         alpha: args.alpha,

@@ -40,6 +40,18 @@ pub struct ClusterSpec {
     pub kind_spec: KindSpec,
     /// For `current`: install the Gateway API CRDs and Istio where they are missing.
     pub install: bool,
+    /// The versions the command line named explicitly (`--istio`, `--kubernetes`). kind
+    /// defaults what is not named (`kind_spec`); the simulator plays what is named or refuses.
+    pub requested: RequestedVersions,
+}
+
+/// Versions named on the command line, as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestedVersions {
+    /// `--istio`: a minor (`1.27`) or an exact release (`1.27.3`).
+    pub istio: Option<String>,
+    /// `--kubernetes`: a minor (`1.33`).
+    pub kubernetes: Option<String>,
 }
 
 impl ClusterSpec {
@@ -52,6 +64,7 @@ impl ClusterSpec {
             context: None,
             kind_spec: KindSpec::default(),
             install: false,
+            requested: RequestedVersions::default(),
         }
     }
 }
@@ -140,7 +153,7 @@ impl ClusterHandle {
     pub(crate) async fn connect(spec: &ClusterSpec) -> Result<Self, ClusterError> {
         match spec.kind {
             ClusterKind::Kind => Self::kind(&spec.kind_spec).await,
-            ClusterKind::Sim => Self::sim(spec.sim_profile.as_deref()).await,
+            ClusterKind::Sim => Self::sim(spec.sim_profile.as_deref(), &spec.requested).await,
             ClusterKind::Current => {
                 let handle = Self::current(spec).await?;
                 if spec.install {
@@ -242,11 +255,16 @@ impl ClusterHandle {
         }
     }
 
-    async fn sim(profile: Option<&Path>) -> Result<Self, ClusterError> {
+    async fn sim(
+        profile: Option<&Path>,
+        requested: &RequestedVersions,
+    ) -> Result<Self, ClusterError> {
         let (profile, profile_name) = match profile {
             Some(p) => (SimProfile::load(p)?, p.display().to_string()),
             None => (SimProfile::default(), "default".to_string()),
         };
+        let profile =
+            profile.with_versions(requested.istio.as_deref(), requested.kubernetes.as_deref())?;
         let sim_info = SimInfo {
             profile: profile_name,
             deviations: profile.deviations(),
@@ -424,5 +442,26 @@ mod tests {
         .err()
         .unwrap();
         assert!(e.to_string().contains("/nonexistent/kubeconfig"), "{e}");
+    }
+
+    /// `--istio` and `--kubernetes` with `--cluster sim` select what the simulator plays.
+    #[tokio::test]
+    async fn the_simulator_plays_the_requested_versions() {
+        let spec = ClusterSpec {
+            requested: RequestedVersions {
+                istio: Some("1.25".into()),
+                kubernetes: Some("1.30".into()),
+            },
+            ..ClusterSpec::new(ClusterKind::Sim)
+        };
+        let sim = ClusterHandle::connect(&spec)
+            .await
+            .expect("the simulator starts");
+        let k = crate::kube::versions::kubernetes(sim.client())
+            .await
+            .unwrap();
+        assert_eq!(k.minor, 30);
+        let istio = crate::kube::versions::istio(sim.client()).await.unwrap();
+        assert_eq!((istio.version.major, istio.version.minor), (1, 25));
     }
 }

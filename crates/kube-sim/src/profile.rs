@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::istio::{Deviations, IstioProfile};
+use super::istio::{Deviations, IstioProfile, IstioVersion};
 
 /// The whole profile file.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -172,6 +172,38 @@ impl SimProfile {
         Ok(profile)
     }
 
+    /// The profile with the Istio release (`1.26`, `1.26.3`) and Kubernetes minor (`1.31`) a
+    /// command line asked for, checked as if the profile had said them: a run on the simulator
+    /// plays the versions it was asked to test, or refuses, but never ignores them.
+    pub fn with_versions(
+        mut self,
+        istio: Option<&str>,
+        kubernetes: Option<&str>,
+    ) -> Result<Self, ProfileError> {
+        const ORIGIN: &str = "the command line";
+        if let Some(v) = istio {
+            // As a profile's `istio.version` is read: only the releases the model follows.
+            self.istio.version =
+                IstioVersion::parse_supported(v).map_err(|e| ProfileError::Invalid {
+                    path: ORIGIN.into(),
+                    field: "--istio",
+                    message: e.to_string(),
+                })?;
+        }
+        if let Some(k) = kubernetes {
+            self.kubernetes.minor = k
+                .strip_prefix("1.")
+                .and_then(|m| m.parse().ok())
+                .ok_or_else(|| ProfileError::Invalid {
+                    path: ORIGIN.into(),
+                    field: "--kubernetes",
+                    message: format!("{k:?} is not a Kubernetes minor such as 1.33"),
+                })?;
+        }
+        self.check(ORIGIN)?;
+        Ok(self)
+    }
+
     fn check(&self, origin: &str) -> Result<(), ProfileError> {
         let invalid = |field, message: String| ProfileError::Invalid {
             path: origin.to_string(),
@@ -330,6 +362,31 @@ mod deviation_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `--istio`/`--kubernetes` with the simulator: played, or refused as the profile's own
+    /// field would be, never ignored.
+    #[test]
+    fn command_line_versions_are_played_or_refused() {
+        let p = SimProfile::default()
+            .with_versions(Some("1.25.1"), Some("1.30"))
+            .unwrap();
+        assert_eq!((p.istio.version.minor, p.istio.version.patch), (25, 1));
+        assert_eq!(p.kubernetes.minor, 30);
+        let unchanged = SimProfile::default().with_versions(None, None).unwrap();
+        assert_eq!(unchanged, SimProfile::default());
+        for (istio, kubernetes, field) in [
+            (Some("1.99"), None, "--istio"),
+            (Some("latest"), None, "--istio"),
+            (None, Some("33"), "--kubernetes"),
+            (None, Some("1.20"), "kubernetes.minor"),
+        ] {
+            let e = SimProfile::default()
+                .with_versions(istio, kubernetes)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(field), "{istio:?} {kubernetes:?}: {e}");
+        }
+    }
 
     #[test]
     fn empty_profile_is_the_default() {
